@@ -358,7 +358,7 @@ func TestMitakaPipelinesSwitch(t *testing.T) {
 
 func TestDefaultSearchPath(t *testing.T) {
 	home := writeFiles(t, map[string]string{
-		".ceilometer/ceilometer.conf":         "[DEFAULT]\nhost = from-home\nsample_source = home\n",
+		".ceilometer/ceilometer.conf":          "[DEFAULT]\nhost = from-home\nsample_source = home\n",
 		".ceilometer/ceilometer.conf.d/x.conf": "[DEFAULT]\nsample_source = from-dir\n",
 	})
 	t.Setenv("HOME", home)
