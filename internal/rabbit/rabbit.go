@@ -1,0 +1,288 @@
+// Package rabbit holds the AMQP plumbing shared by the listener and the
+// notifier:// publisher: oslo.messaging transport URLs, TLS from oslo's ssl
+// options, dialing every host of a multi-host URL with failover, and the queue
+// arguments oslo.messaging declares (so our declarations are argument-compatible
+// with Ceilometer's and both can share a broker).
+package rabbit
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openstack-go/agent-notification/conf"
+)
+
+// Endpoint is one broker host of a transport URL.
+type Endpoint struct {
+	Host     string
+	Port     int
+	User     string
+	Password string
+	VHost    string
+	TLS      bool
+}
+
+// String renders the endpoint without its password.
+func (e Endpoint) String() string {
+	scheme := "amqp"
+	if e.TLS {
+		scheme = "amqps"
+	}
+	return fmt.Sprintf("%s://%s@%s/%s", scheme, e.User, net.JoinHostPort(e.Host, strconv.Itoa(e.Port)), e.VHost)
+}
+
+// uri renders the endpoint as an amqp091 URI.
+func (e Endpoint) uri() string {
+	scheme := "amqp"
+	if e.TLS {
+		scheme = "amqps"
+	}
+	u := url.URL{Scheme: scheme, User: url.UserPassword(e.User, e.Password), Host: net.JoinHostPort(e.Host, strconv.Itoa(e.Port))}
+	return u.String() + "/" + url.PathEscape(e.VHost)
+}
+
+// ParseTransportURL parses an oslo.messaging transport URL —
+// driver://[user:pass@]host:port[,[userN:passN@]hostN:portN]/virtual_host?query
+// — into its endpoints. Drivers rabbit, kombu, amqp and amqps are accepted
+// (amqps and the query option ssl=1 mean TLS); a missing user or password is
+// guest; a missing port 5672 (5671 with TLS); an empty virtual host is "/".
+// Errors never quote the password.
+func ParseTransportURL(raw string) ([]Endpoint, error) {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return nil, fmt.Errorf("invalid transport URL %q: no scheme", conf.MaskURL(raw))
+	}
+	useTLS := false
+	switch scheme {
+	case "rabbit", "kombu", "amqp":
+	case "amqps":
+		useTLS = true
+	default:
+		return nil, fmt.Errorf("invalid transport URL %q: unsupported driver %q (want rabbit)", conf.MaskURL(raw), scheme)
+	}
+	netloc, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		netloc, tail = rest[:i], rest[i:]
+	}
+	path, query := tail, ""
+	if i := strings.IndexByte(tail, '?'); i >= 0 {
+		path, query = tail[:i], tail[i+1:]
+	}
+	if i := strings.IndexByte(query, '#'); i >= 0 {
+		query = query[:i]
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return nil, fmt.Errorf("invalid transport URL %q: query: %v", conf.MaskURL(raw), err)
+	}
+	if v := q.Get("ssl"); v == "1" || strings.EqualFold(v, "true") {
+		useTLS = true
+	}
+	vhost := strings.TrimPrefix(path, "/")
+	if vhost, err = url.PathUnescape(vhost); err != nil {
+		return nil, fmt.Errorf("invalid transport URL %q: virtual host: %v", conf.MaskURL(raw), err)
+	}
+	if vhost == "" {
+		vhost = "/"
+	}
+	var eps []Endpoint
+	for _, hp := range strings.Split(netloc, ",") {
+		ep := Endpoint{User: "guest", Password: "guest", VHost: vhost, TLS: useTLS, Port: 5672}
+		if useTLS {
+			ep.Port = 5671
+		}
+		if at := strings.LastIndexByte(hp, '@'); at >= 0 {
+			user, pass, hasPass := strings.Cut(hp[:at], ":")
+			if ep.User, err = url.PathUnescape(user); err != nil {
+				return nil, fmt.Errorf("invalid transport URL %q: user name: %v", conf.MaskURL(raw), err)
+			}
+			if hasPass {
+				if ep.Password, err = url.PathUnescape(pass); err != nil {
+					return nil, fmt.Errorf("invalid transport URL %q: bad escape in password", conf.MaskURL(raw))
+				}
+			}
+			hp = hp[at+1:]
+		}
+		if hp == "" {
+			hp = "localhost"
+		}
+		host, port, err := net.SplitHostPort(hp)
+		if err != nil {
+			host = strings.Trim(hp, "[]")
+		} else {
+			p, err := strconv.Atoi(port)
+			if err != nil || p <= 0 || p > 65535 {
+				return nil, fmt.Errorf("invalid transport URL %q: bad port %q", conf.MaskURL(raw), port)
+			}
+			ep.Port = p
+		}
+		ep.Host = host
+		eps = append(eps, ep)
+	}
+	return eps, nil
+}
+
+// Settings configure how connections are made.
+type Settings struct {
+	Heartbeat time.Duration // 0 = amqp091's default (10 s)
+	TLS       *tls.Config   // used for TLS endpoints; nil = system roots
+	// ConnectionName is shown in the broker's management UI.
+	ConnectionName string
+}
+
+// SettingsFromConfig derives connection settings from [oslo_messaging_rabbit].
+func SettingsFromConfig(c *conf.Config) (Settings, error) {
+	s := Settings{ConnectionName: "agent-notification@" + c.Host}
+	if c.Rabbit.HeartbeatTimeout > 0 {
+		// oslo checks heartbeat_rate times per threshold; AMQP negotiates an
+		// interval after which the peer is considered dead at twice it.
+		s.Heartbeat = c.Rabbit.HeartbeatTimeout / 2
+	}
+	if c.Rabbit.SSL || c.Rabbit.SSLCAFile != "" || c.Rabbit.SSLCertFile != "" {
+		t, err := TLSConfig(c.Rabbit)
+		if err != nil {
+			return s, err
+		}
+		s.TLS = t
+	}
+	return s, nil
+}
+
+// TLSConfig builds a TLS configuration from oslo's ssl options: CA file,
+// client certificate and key, and ssl_version as the minimum protocol version.
+func TLSConfig(r conf.RabbitConfig) (*tls.Config, error) {
+	t := &tls.Config{MinVersion: tls.VersionTLS12}
+	switch strings.ToLower(strings.ReplaceAll(r.SSLVersion, ".", "_")) {
+	case "", "sslv23", "tls", "tlsv1_2":
+	case "tlsv1", "tlsv1_0":
+		t.MinVersion = tls.VersionTLS10
+	case "tlsv1_1":
+		t.MinVersion = tls.VersionTLS11
+	case "tlsv1_3":
+		t.MinVersion = tls.VersionTLS13
+	default:
+		return nil, fmt.Errorf("[oslo_messaging_rabbit] ssl_version: unsupported value %q", r.SSLVersion)
+	}
+	if r.SSLCAFile != "" {
+		pem, err := os.ReadFile(r.SSLCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("[oslo_messaging_rabbit] ssl_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("[oslo_messaging_rabbit] ssl_ca_file: no certificate in %s", r.SSLCAFile)
+		}
+		t.RootCAs = pool
+	}
+	if r.SSLCertFile != "" || r.SSLKeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(r.SSLCertFile, r.SSLKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("[oslo_messaging_rabbit] ssl_cert_file/ssl_key_file: %w", err)
+		}
+		t.Certificates = []tls.Certificate{cert}
+	}
+	return t, nil
+}
+
+// Dial connects to the first endpoint that answers, starting at index start
+// (round-robin failover: callers pass a counter). It returns the connection and
+// the index of the endpoint used.
+func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Connection, int, error) {
+	if len(eps) == 0 {
+		return nil, 0, errors.New("no broker endpoint")
+	}
+	var errs []error
+	for k := 0; k < len(eps); k++ {
+		i := (start + k) % len(eps)
+		ep := eps[i]
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		props := amqp.NewConnectionProperties()
+		if s.ConnectionName != "" {
+			props.SetClientConnectionName(s.ConnectionName)
+		}
+		cfg := amqp.Config{
+			Heartbeat:  s.Heartbeat,
+			Locale:     "en_US",
+			Properties: props,
+			Dial: func(network, addr string) (net.Conn, error) {
+				d := net.Dialer{Timeout: 10 * time.Second}
+				return d.DialContext(ctx, network, addr)
+			},
+		}
+		if ep.TLS {
+			cfg.TLSClientConfig = s.TLS
+			if cfg.TLSClientConfig == nil {
+				cfg.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			}
+			cfg.TLSClientConfig = cfg.TLSClientConfig.Clone()
+			if cfg.TLSClientConfig.ServerName == "" {
+				cfg.TLSClientConfig.ServerName = ep.Host
+			}
+		}
+		c, err := amqp.DialConfig(ep.uri(), cfg)
+		if err == nil {
+			return c, i, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", ep, err))
+	}
+	return nil, 0, errors.Join(errs...)
+}
+
+// QueueArgs returns the arguments oslo.messaging declares its queues with
+// (_get_queue_arguments), so a queue shared with Ceilometer is declared
+// identically (a mismatch makes the broker refuse the second declaration).
+func QueueArgs(r conf.RabbitConfig) (amqp.Table, error) {
+	if r.QuorumQueue && r.HAQueues {
+		return nil, errors.New("[oslo_messaging_rabbit] rabbit_quorum_queue and rabbit_ha_queues are both enabled: the queue type is quorum or HA (mirrored), not both")
+	}
+	args := amqp.Table{}
+	if r.HAQueues {
+		args["x-ha-policy"] = "all"
+	}
+	if r.QuorumQueue {
+		args["x-queue-type"] = "quorum"
+		if r.QuorumDeliveryLimit > 0 {
+			args["x-delivery-limit"] = int32(r.QuorumDeliveryLimit)
+		}
+		if r.QuorumMaxMemLength > 0 {
+			args["x-max-in-memory-length"] = int32(r.QuorumMaxMemLength)
+		}
+		if r.QuorumMaxMemBytes > 0 {
+			args["x-max-in-memory-bytes"] = int32(r.QuorumMaxMemBytes)
+		}
+	}
+	if len(args) == 0 {
+		return nil, nil
+	}
+	return args, nil
+}
+
+// Durable reports whether exchanges and queues are declared durable (quorum
+// queues always are).
+func Durable(r conf.RabbitConfig) bool { return r.DurableQueues || r.QuorumQueue }
+
+// Backoff returns oslo's reconnection delay for attempt n (0-based):
+// rabbit_retry_interval + n × rabbit_retry_backoff, capped at rabbit_interval_max.
+func Backoff(r conf.RabbitConfig, n int) time.Duration {
+	d := r.RetryInterval + time.Duration(n)*r.RetryBackoff
+	if r.IntervalMax > 0 && d > r.IntervalMax {
+		d = r.IntervalMax
+	}
+	if d <= 0 {
+		d = 100 * time.Millisecond
+	}
+	return d
+}

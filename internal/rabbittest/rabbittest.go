@@ -1,0 +1,61 @@
+// Package rabbittest gives tests an isolated virtual host on the local RabbitMQ
+// (the real broker, started by scripts/rabbitmq.sh), deleted when the test ends.
+package rabbittest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Addr is the broker the tests use; RABBITMQ_ADDR overrides it.
+func Addr() string {
+	if a := os.Getenv("RABBITMQ_ADDR"); a != "" {
+		return a
+	}
+	return "127.0.0.1:5672"
+}
+
+// VHost creates a fresh virtual host with full permissions for guest and returns
+// its amqp URL (amqp://guest:guest@127.0.0.1:5672/<vhost>). The test fails —
+// it is not skipped — when the broker is unreachable: run scripts/rabbitmq.sh.
+func VHost(t testing.TB) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", Addr(), 2*time.Second)
+	if err != nil {
+		t.Fatalf("RabbitMQ is not reachable on %s (run scripts/rabbitmq.sh): %v", Addr(), err)
+	}
+	conn.Close()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "test-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	if len(name) > 60 {
+		name = name[:60]
+	}
+	name += "-" + hex.EncodeToString(b[:])
+	ctl(t, "add_vhost", name)
+	t.Cleanup(func() { ctl(t, "delete_vhost", name) })
+	ctl(t, "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+	return "amqp://guest:guest@" + Addr() + "/" + url.PathEscape(name)
+}
+
+func ctl(t testing.TB, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	path := "rabbitmqctl"
+	if _, err := exec.LookPath(path); err != nil {
+		path = "/usr/sbin/rabbitmqctl"
+	}
+	out, err := exec.CommandContext(ctx, path, append([]string{"-q"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("rabbitmqctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
