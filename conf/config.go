@@ -438,3 +438,23 @@ func secretEqual(a, b *Values, n Name) bool {
 	rb, _, okb := b.rawValues(n)
 	return oka == okb && strings.Join(ra, "\x00") == strings.Join(rb, "\x00")
 }
+
+// ExplicitServiceExchanges returns the values of mitaka's per-service exchange
+// options (nova_control_exchange …) that the configuration sets explicitly, in
+// registry order: a mitaka-era ceilometer.conf that renamed a service's exchange
+// is still listened to.
+func (c *Config) ExplicitServiceExchanges() []string {
+	var out []string
+	for _, o := range c.values.opts {
+		if o.Group == "DEFAULT" && strings.HasSuffix(o.Name.Name, "_control_exchange") && c.values.IsSet(o.Name) {
+			out = append(out, c.ServiceExchanges[strings.TrimSuffix(o.Name.Name, "_control_exchange")])
+		}
+	}
+	return out
+}
+
+// IsSet reports whether the configuration gives group/name explicitly (a file,
+// the command line or the environment), by its current or a deprecated name.
+func (c *Config) IsSet(group, name string) bool {
+	return c.values.IsSet(Name{group, name})
+}

@@ -58,6 +58,23 @@ func (p Position) Child(n *yaml.Node, suffix string) Position {
 	return c
 }
 
+// Key returns the position of the value of key in the mapping at p: the
+// path p.Path + "." + key (just key at the top), at n's line and column (p's
+// when n is nil).
+func (p Position) Key(n *yaml.Node, key string) Position {
+	if p.Path == "" {
+		c := p.Child(n, key)
+		return c
+	}
+	return p.Child(n, "."+key)
+}
+
+// Index returns the position of the i-th entry of the list at p: the path
+// p.Path + "[i]", at n's line and column (p's when n is nil).
+func (p Position) Index(n *yaml.Node, i int) Position {
+	return p.Child(n, "["+strconv.Itoa(i)+"]")
+}
+
 // Errorf returns a *FileError at p whose message is the formatted text.
 func (p Position) Errorf(format string, args ...any) *FileError {
 	return &FileError{File: p.File, Line: p.Line, Column: p.Column, Path: p.Path, Msg: fmt.Sprintf(format, args...)}
@@ -171,7 +188,43 @@ func DecodeYAML(file string, data []byte) (root *yaml.Node, err error) {
 		// "---" with nothing after it.
 		return nil, nil
 	}
+	var errs []error
+	checkTags(file, root, &errs)
+	if len(errs) > 0 {
+		return nil, JoinErrors(errs)
+	}
 	return root, nil
+}
+
+// safeTags are the tags PyYAML's SafeLoader constructs; any other tag makes
+// yaml.safe_load, and so Ceilometer, fail on the file.
+var safeTags = map[string]bool{
+	"!!null": true, "!!bool": true, "!!int": true, "!!float": true, "!!binary": true,
+	"!!timestamp": true, "!!omap": true, "!!pairs": true, "!!set": true, "!!str": true,
+	"!!seq": true, "!!map": true, "!!merge": true,
+}
+
+// maxTagErrors caps the unknown-tag errors reported for one file.
+const maxTagErrors = 20
+
+// checkTags reports every node (up to maxTagErrors) carrying a tag PyYAML's
+// SafeLoader cannot construct, such as an unquoted "!cpu" meant as a meter
+// exclusion. Aliases are not followed: their targets are checked where they
+// are defined.
+func checkTags(file string, n *yaml.Node, errs *[]error) {
+	if n == nil || n.Kind == yaml.AliasNode || len(*errs) >= maxTagErrors {
+		return
+	}
+	if t := n.ShortTag(); !safeTags[t] {
+		msg := fmt.Sprintf("could not determine a constructor for the tag '%s'", t)
+		if n.Kind == yaml.ScalarNode && strings.HasPrefix(t, "!") && !strings.HasPrefix(t, "!!") {
+			msg += fmt.Sprintf(" (quote %q if it is meant as text)", t+n.Value)
+		}
+		*errs = append(*errs, &FileError{File: file, Line: n.Line, Column: n.Column, Msg: msg})
+	}
+	for _, c := range n.Content {
+		checkTags(file, c, errs)
+	}
 }
 
 // yamlError converts a yaml.v3 error into a *FileError.
@@ -187,9 +240,26 @@ func yamlError(file string, err error) error {
 	return lineError(file, err.Error())
 }
 
+// yamlParserProblems are the messages of libyaml's parser (as opposed to its
+// scanner): for them yaml.v3 prints a 0-based line number.
+var yamlParserProblems = []string{
+	"did not find expected <document start>",
+	"did not find expected node content",
+	"did not find expected key",
+	"did not find expected '-' indicator",
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+}
+
+// lineError turns yaml.v3's message into a *FileError. yaml.v3 reports the line
+// of the construct being parsed (where an unclosed "[" began, say) rather than
+// the offending token, so the line is a good hint, not always the exact spot.
 func lineError(file, msg string) *FileError {
 	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if slices.Contains(yamlParserProblems, m[2]) {
+			line++
+		}
 		return &FileError{File: file, Line: line, Msg: m[2]}
 	}
 	return &FileError{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
@@ -214,14 +284,12 @@ func DecodeYAMLStrict(file string, data []byte, v any) (err error) {
 	return nil
 }
 
-// ResolveYAML follows n through aliases to the node it stands for. It returns
-// nil for nil and for an alias chain that does not end (which yaml.v3 does not
-// build, but a bound costs nothing).
+// ResolveYAML follows n through aliases to the node it stands for. It
+// returns nil only for nil. (An alias never names another alias in YAML, so
+// the loop is bounded only as a precaution; past the bound the alias itself
+// is returned.)
 func ResolveYAML(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode; i++ {
-		if i > 100 {
-			return nil
-		}
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
 		n = n.Alias
 	}
 	return n
@@ -261,7 +329,7 @@ func YAMLMapping(n *yaml.Node) (pairs []YAMLPair, dups []*yaml.Node, err error) 
 		return nil, nil, errors.New("expected a mapping")
 	}
 	budget := maxMergePairs
-	flat, dups, err := flattenMapping(n, 0, &budget)
+	flat, dups, err := flattenMapping(n, 0, &budget, map[*yaml.Node]bool{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -291,11 +359,15 @@ func mapKey(k *yaml.Node) string {
 
 // flattenMapping returns n's pairs, merged mappings first, as PyYAML's
 // flatten_mapping orders them, and the explicit keys that a later explicit key
-// repeats.
-func flattenMapping(n *yaml.Node, depth int, budget *int) (out []YAMLPair, dups []*yaml.Node, err error) {
+// repeats. A mapping that merges one it is itself being merged into (a cycle)
+// gets that mapping's own keys only: PyYAML has removed the merge keys from a
+// mapping by the time it recurses, so it does the same.
+func flattenMapping(n *yaml.Node, depth int, budget *int, visiting map[*yaml.Node]bool) (out []YAMLPair, dups []*yaml.Node, err error) {
 	if depth > maxMergeDepth {
 		return nil, nil, errors.New("merge keys nest too deeply")
 	}
+	visiting[n] = true
+	defer delete(visiting, n)
 	var merged, own []YAMLPair
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -323,7 +395,11 @@ func flattenMapping(n *yaml.Node, depth int, budget *int) (out []YAMLPair, dups 
 				return nil, nil, fmt.Errorf("line %d: expected a mapping or list of mappings for merging", v.Line)
 			}
 			for _, s := range subs {
-				sp, _, err := flattenMapping(s, depth+1, budget)
+				if visiting[s] {
+					merged = append(merged, ownPairs(s)...)
+					continue
+				}
+				sp, _, err := flattenMapping(s, depth+1, budget, visiting)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -339,6 +415,19 @@ func flattenMapping(n *yaml.Node, depth int, budget *int) (out []YAMLPair, dups 
 		own = append(own, YAMLPair{Key: k, Value: v})
 	}
 	return append(merged, own...), dups, nil
+}
+
+// ownPairs returns the entries written in n itself, merge keys left out.
+func ownPairs(n *yaml.Node) []YAMLPair {
+	var out []YAMLPair
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := ResolveYAML(n.Content[i]), ResolveYAML(n.Content[i+1])
+		if k == nil || v == nil || (k.Kind == yaml.ScalarNode && PyYAMLTag(k) == "!!merge") {
+			continue
+		}
+		out = append(out, YAMLPair{Key: k, Value: v})
+	}
+	return out
 }
 
 // PyYAML's implicit resolvers (yaml/resolver.py), YAML 1.1.
@@ -412,6 +501,10 @@ func YAMLKind(n *yaml.Node) string {
 		return "a date"
 	case "!!binary":
 		return "binary data"
+	}
+	if t := n.Tag; strings.HasPrefix(t, "!") && !strings.HasPrefix(t, "!!") {
+		// Typically an unquoted "!name" exclusion, which YAML reads as a tag.
+		return fmt.Sprintf("a value with the YAML tag %s (quote %q if it is meant as text)", t, t+n.Value)
 	}
 	return "a " + strings.TrimPrefix(n.ShortTag(), "!!") + " value"
 }
