@@ -1,0 +1,430 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/rabbit"
+	"github.com/openstack-go/agent-notification/internal/uuid"
+	"github.com/openstack-go/agent-notification/pipeline"
+	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+)
+
+// Policies of the notifier:// publisher (URL option policy).
+const (
+	PolicyDefault = "default" // retry until published (or shutdown): nothing is acked before it is published
+	PolicyDrop    = "drop"    // one attempt; on failure the data is dropped (logged, counted) and the notification acked
+	PolicyQueue   = "queue"   // on failure keep the data in a bounded in-memory queue (max_queue_length, oldest dropped)
+)
+
+// Notifier is Ceilometer's notifier:// publisher: it publishes each batch of
+// samples (or events) as one oslo notification — priority SAMPLE, event_type
+// the topic ("metering" / "event"), publisher_id telemetry.publisher.<host>,
+// payload the list of signed sample (event) dicts — on the control exchange with
+// routing key <topic>.sample, declaring that exchange and the <topic>.sample
+// queue as oslo.messaging's notifier does. Publishes use publisher confirms and
+// return once the broker confirmed.
+type Notifier struct {
+	logger        hclog.Logger
+	endpoints     []rabbit.Endpoint
+	settings      rabbit.Settings
+	rabbitCfg     conf.RabbitConfig
+	exchange      string
+	topics        []string
+	eventType     string // default topic: the event_type of published messages
+	publisherID   string
+	secret        string
+	envelope      bool
+	noop          bool
+	policy        string
+	maxQueue      int
+	perMeterTopic bool
+
+	mu       sync.Mutex // guards the connection state below
+	conn     *amqp.Connection
+	ch       *amqp.Channel
+	gen      uint64
+	next     int // endpoint to try first (round-robin failover)
+	failures int // consecutive connection failures (back-off)
+	closed   bool
+	queue    [][]byte // PolicyQueue: bodies waiting to be republished
+
+	published atomic.Uint64
+	dropped   atomic.Uint64
+}
+
+func newNotifier(_ context.Context, s Settings, u *url.URL) (Publisher, error) {
+	c := s.Config
+	q := u.Query()
+	n := &Notifier{
+		logger:      s.Logger,
+		rabbitCfg:   c.Rabbit,
+		exchange:    c.ControlExchange,
+		publisherID: "telemetry.publisher." + c.Host,
+		secret:      c.Publisher.TelemetrySecret,
+		policy:      lastQuery(q, "policy", PolicyDefault),
+		envelope:    true,
+	}
+	n.eventType = c.Publisher.MeteringTopic
+	if s.Purpose == PurposeEvent {
+		n.eventType = c.Publisher.EventTopic
+	}
+	n.topics = q["topic"]
+	if len(n.topics) == 0 {
+		n.topics = []string{n.eventType}
+	}
+	switch n.policy {
+	case PolicyDefault, PolicyDrop, PolicyQueue:
+	default:
+		n.logger.Warn("publishing policy is unknown, forced to default", "policy", n.policy)
+		n.policy = PolicyDefault
+	}
+	var err error
+	if n.maxQueue, err = strconv.Atoi(lastQuery(q, "max_queue_length", "1024")); err != nil {
+		return nil, fmt.Errorf("notifier:// max_queue_length: %w", err)
+	}
+	if v := lastQuery(q, "per_meter_topic", "0"); v != "" {
+		i, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("notifier:// per_meter_topic: %w", err)
+		}
+		n.perMeterTopic = i != 0
+	}
+	switch c.Publisher.TelemetryDriver {
+	case "messagingv2", "":
+	case "messaging":
+		n.envelope = false
+	case "noop":
+		n.noop = true
+	default:
+		return nil, fmt.Errorf("notifier://: [publisher_notifier] telemetry_driver %q is not supported (messagingv2, messaging or noop)", c.Publisher.TelemetryDriver)
+	}
+	transport := c.PublishURL()
+	if u.Host != "" {
+		driver := lastQuery(q, "driver", "rabbit")
+		rest := url.Values{}
+		for k, v := range q {
+			switch k {
+			case "topic", "driver", "policy", "max_queue_length", "per_meter_topic", "max_retry":
+			default:
+				rest[k] = v
+			}
+		}
+		transport = driver + "://" + u.User.String() + "@" + u.Host + u.Path
+		if u.User == nil {
+			transport = driver + "://" + u.Host + u.Path
+		}
+		if len(rest) > 0 {
+			transport += "?" + rest.Encode()
+		}
+	}
+	if n.endpoints, err = rabbit.ParseTransportURL(transport); err != nil {
+		return nil, fmt.Errorf("notifier://: %w", err)
+	}
+	if n.settings, err = rabbit.SettingsFromConfig(c); err != nil {
+		return nil, fmt.Errorf("notifier://: %w", err)
+	}
+	n.settings.ConnectionName += " publisher"
+	return n, nil
+}
+
+// Start connects eagerly so that a broker problem shows at start-up; a failure
+// is not fatal (publishes reconnect).
+func (n *Notifier) Start(ctx context.Context) error {
+	if n.noop {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, _, err := n.channel(cctx); err != nil {
+		n.logger.Warn("broker not reachable yet; publishes will retry", "error", err)
+	}
+	return nil
+}
+
+// Shutdown closes the connection. Publishes still waiting fail with an error
+// (their notifications are requeued by the listener).
+func (n *Notifier) Shutdown(context.Context) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.closed = true
+	if n.conn != nil {
+		err := n.conn.Close()
+		n.conn, n.ch = nil, nil
+		if err != nil && !errors.Is(err, amqp.ErrClosed) {
+			return fmt.Errorf("notifier://: close: %w", err)
+		}
+	}
+	return nil
+}
+
+// PublishSamples publishes the samples of one notification.
+func (n *Notifier) PublishSamples(ctx context.Context, samples []pipeline.Sample) error {
+	if len(samples) == 0 || n.noop {
+		return nil
+	}
+	payload := make([]pyjson.Value, len(samples))
+	for i := range samples {
+		payload[i] = samples[i].Message(n.secret)
+	}
+	if err := n.send(ctx, n.eventType, payload); err != nil {
+		return err
+	}
+	if !n.perMeterTopic {
+		return nil
+	}
+	byMeter := map[string][]pyjson.Value{}
+	for i := range samples {
+		byMeter[samples[i].Name] = append(byMeter[samples[i].Name], payload[i])
+	}
+	names := make([]string, 0, len(byMeter))
+	for k := range byMeter {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := n.send(ctx, n.eventType+"."+name, byMeter[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PublishEvents publishes the events of one notification as one message.
+func (n *Notifier) PublishEvents(ctx context.Context, events []pipeline.Event) error {
+	if len(events) == 0 || n.noop {
+		return nil
+	}
+	payload := make([]pyjson.Value, len(events))
+	for i := range events {
+		payload[i] = events[i].Message(n.secret)
+	}
+	return n.send(ctx, n.eventType, payload)
+}
+
+// Encode renders one oslo notification as the bytes oslo.messaging's rabbit
+// driver puts on the wire for Notifier.sample({}, event_type, payload): the
+// message dict (message_id, publisher_id, event_type, priority, payload,
+// timestamp, _unique_id) JSON-encoded inside the 2.0 envelope.
+func Encode(dst []byte, publisherID, eventType string, payload pyjson.Value, now time.Time, envelope bool) []byte {
+	return encode(dst, uuid.New(), uuid.NewHex(), publisherID, eventType, payload, PythonTime(now), envelope)
+}
+
+func encode(dst []byte, messageID, uniqueID, publisherID, eventType string, payload pyjson.Value, timestamp string, envelope bool) []byte {
+	msg := &pyjson.Object{Members: []pyjson.Member{
+		{Key: "message_id", Value: messageID},
+		{Key: "publisher_id", Value: publisherID},
+		{Key: "event_type", Value: eventType},
+		{Key: "priority", Value: "SAMPLE"},
+		{Key: "payload", Value: payload},
+		{Key: "timestamp", Value: timestamp},
+		{Key: "_unique_id", Value: uniqueID},
+	}}
+	if !envelope {
+		return pyjson.Append(dst, msg)
+	}
+	inner := pyjson.Append(nil, msg)
+	env := &pyjson.Object{Members: []pyjson.Member{
+		{Key: "oslo.version", Value: "2.0"},
+		{Key: "oslo.message", Value: string(inner)},
+	}}
+	return pyjson.Append(dst, env)
+}
+
+// PythonTime renders t (in UTC) as Python's str(datetime): "2026-11-25 10:00:00.123456",
+// without the fraction when the microseconds are zero.
+func PythonTime(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02 15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05.000000")
+}
+
+func (n *Notifier) send(ctx context.Context, eventType string, payload []pyjson.Value) error {
+	body := Encode(nil, n.publisherID, eventType, payload, time.Now(), n.envelope)
+	if n.policy == PolicyQueue {
+		return n.sendQueued(ctx, body)
+	}
+	for attempt := 0; ; attempt++ {
+		err := n.publishAll(ctx, body)
+		if err == nil {
+			n.published.Add(1)
+			return nil
+		}
+		if n.policy == PolicyDrop {
+			n.dropped.Add(1)
+			n.logger.Warn("failed to publish, dropping it (policy=drop)", "datapoints", len(payload), "error", err)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("notifier://: publish: %w", err)
+		}
+		t := time.NewTimer(rabbit.Backoff(n.rabbitCfg, attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("notifier://: publish: %w (gave up: %v)", err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// sendQueued implements policy=queue: queued bodies go first; on failure the
+// body joins the queue (bounded, oldest dropped) and the call succeeds.
+func (n *Notifier) sendQueued(ctx context.Context, body []byte) error {
+	n.mu.Lock()
+	n.queue = append(n.queue, body)
+	pending := n.queue
+	n.queue = nil
+	n.mu.Unlock()
+	for i, b := range pending {
+		if err := n.publishAll(ctx, b); err != nil {
+			n.mu.Lock()
+			n.queue = append(pending[i:], n.queue...)
+			if over := len(n.queue) - n.maxQueue; n.maxQueue > 0 && over > 0 {
+				n.queue = n.queue[over:]
+				n.dropped.Add(uint64(over))
+				n.logger.Warn("publisher max local queue length is exceeded, dropping oldest", "count", over)
+			}
+			n.mu.Unlock()
+			n.logger.Warn("failed to publish, queued (policy=queue)", "error", err)
+			return nil
+		}
+		n.published.Add(1)
+	}
+	return nil
+}
+
+var errNacked = errors.New("broker nacked the message")
+
+// publishAll publishes body once on every topic and waits for the confirms.
+func (n *Notifier) publishAll(ctx context.Context, body []byte) error {
+	ch, gen, err := n.channel(ctx)
+	if err != nil {
+		return err
+	}
+	confirms := make([]*amqp.DeferredConfirmation, 0, len(n.topics))
+	for _, topic := range n.topics {
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, n.exchange, topic+".sample", false, false, amqp.Publishing{
+			ContentType:     "application/json",
+			ContentEncoding: "utf-8",
+			DeliveryMode:    amqp.Persistent,
+			Body:            body,
+		})
+		if err != nil {
+			n.fail(gen, err)
+			return err
+		}
+		confirms = append(confirms, dc)
+	}
+	for _, dc := range confirms {
+		ok, err := dc.WaitContext(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			n.fail(gen, errNacked)
+			return errNacked
+		}
+	}
+	return nil
+}
+
+// channel returns the current confirm-mode channel, connecting (and declaring
+// the exchange and <topic>.sample queues) when there is none.
+func (n *Notifier) channel(ctx context.Context) (*amqp.Channel, uint64, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return nil, 0, errors.New("notifier://: publisher is shut down")
+	}
+	if n.ch != nil && !n.ch.IsClosed() {
+		return n.ch, n.gen, nil
+	}
+	if n.conn != nil {
+		_ = n.conn.Close()
+		n.conn, n.ch = nil, nil
+	}
+	conn, idx, err := rabbit.Dial(ctx, n.endpoints, n.next, n.settings)
+	if err != nil {
+		n.failures++
+		n.next++
+		return nil, 0, err
+	}
+	ch, err := n.setup(conn)
+	if err != nil {
+		_ = conn.Close()
+		n.failures++
+		return nil, 0, err
+	}
+	if n.failures > 0 {
+		n.logger.Info("connected to the broker", "endpoint", n.endpoints[idx].String(), "after_failures", n.failures)
+	}
+	n.failures = 0
+	n.next = idx
+	n.conn, n.ch = conn, ch
+	n.gen++
+	return ch, n.gen, nil
+}
+
+func (n *Notifier) setup(conn *amqp.Connection) (*amqp.Channel, error) {
+	ch, err := conn.Channel()
+	if err != nil {
+		return nil, err
+	}
+	durable := rabbit.Durable(n.rabbitCfg)
+	args, err := rabbit.QueueArgs(n.rabbitCfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.ExchangeDeclare(n.exchange, amqp.ExchangeTopic, durable, n.rabbitCfg.AutoDelete, false, false, nil); err != nil {
+		return nil, fmt.Errorf("declare exchange %q: %w", n.exchange, err)
+	}
+	for _, topic := range n.topics {
+		key := topic + ".sample"
+		if _, err := ch.QueueDeclare(key, durable, n.rabbitCfg.AutoDelete, false, false, args); err != nil {
+			return nil, fmt.Errorf("declare queue %q: %w", key, err)
+		}
+		if err := ch.QueueBind(key, key, n.exchange, false, nil); err != nil {
+			return nil, fmt.Errorf("bind queue %q: %w", key, err)
+		}
+	}
+	if err := ch.Confirm(false); err != nil {
+		return nil, fmt.Errorf("confirm mode: %w", err)
+	}
+	return ch, nil
+}
+
+// fail discards the channel of generation gen after an error, so the next
+// publish reconnects; a failed channel is never reused.
+func (n *Notifier) fail(gen uint64, err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.gen != gen || n.conn == nil {
+		return
+	}
+	n.logger.Warn("publish failed; reconnecting", "error", err)
+	_ = n.conn.Close()
+	n.conn, n.ch = nil, nil
+}
+
+// Stats returns the messages published and dropped so far.
+func (n *Notifier) Stats() (published, dropped uint64) {
+	return n.published.Load(), n.dropped.Load()
+}
+
+var (
+	_ Publisher = (*Notifier)(nil)
+)

@@ -1,0 +1,128 @@
+package publisher
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/rabbittest"
+	"github.com/openstack-go/agent-notification/pipeline"
+	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+)
+
+func testConfig(t *testing.T, transportURL string) *conf.Config {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.conf")
+	body := "[DEFAULT]\nhost = h1\ntransport_url = " + transportURL + "\n[oslo_messaging_rabbit]\nrabbit_retry_interval = 0\nrabbit_retry_backoff = 0\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := conf.ParseArgs([]string{"--config-file", p})
+	c, err := conf.Load("agent-notification", a, conf.NewBundle([]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func rabbitURL(amqpURL string) string {
+	u, _ := url.Parse(amqpURL)
+	u.Scheme = "rabbit"
+	return u.String()
+}
+
+func TestNotifierPoliciesWhenBrokerDown(t *testing.T) {
+	cfg := testConfig(t, "rabbit://guest:guest@127.0.0.1:1/")
+	factories, _ := Factories()
+	ctx := context.Background()
+	s := Settings{Config: cfg}
+
+	p, err := New(ctx, factories, s, "notifier://?policy=drop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := p.PublishSamples(ctx, []pipeline.Sample{testSample(0)}); err != nil {
+		t.Errorf("policy=drop must not fail: %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("policy=drop took %v", time.Since(start))
+	}
+	if _, dropped := p.(*Notifier).Stats(); dropped != 1 {
+		t.Errorf("dropped = %d", dropped)
+	}
+
+	p, _ = New(ctx, factories, s, "notifier://?policy=queue&max_queue_length=2")
+	for i := 0; i < 4; i++ {
+		if err := p.PublishSamples(ctx, []pipeline.Sample{testSample(i)}); err != nil {
+			t.Errorf("policy=queue must not fail: %v", err)
+		}
+	}
+	if n := len(p.(*Notifier).queue); n != 2 {
+		t.Errorf("queue holds %d, want max_queue_length 2", n)
+	}
+
+	// Default: retry until the context gives up; never report success.
+	p, _ = New(ctx, factories, s, "notifier://")
+	cctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if err := p.PublishSamples(cctx, []pipeline.Sample{testSample(0)}); err == nil {
+		t.Error("policy=default reported success with the broker down")
+	}
+}
+
+func TestNotifierPublishes(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	cfg := testConfig(t, rabbitURL(amqpURL))
+	factories, _ := Factories()
+	ctx := context.Background()
+	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeSample}, "notifier://?per_meter_topic=1&topic=metering&topic=other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(ctx)
+	a, b := testSample(0), testSample(1)
+	b.Name = "cpu"
+	if err := p.PublishSamples(ctx, []pipeline.Sample{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	// The notifier declared <topic>.sample queues as oslo's notifier does, so
+	// the messages wait there: 1 + one per meter, on each topic.
+	for _, q := range []string{"metering.sample", "other.sample"} {
+		var eventTypes []string
+		for {
+			d, ok, err := ch.Get(q, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			env, _ := pyjson.Decode(d.Body)
+			inner, _ := env.(*pyjson.Object).Get("oslo.message")
+			m, _ := pyjson.Decode([]byte(inner.(string)))
+			et, _ := m.(*pyjson.Object).Get("event_type")
+			eventTypes = append(eventTypes, et.(string))
+		}
+		if got := strings.Join(eventTypes, ","); got != "metering,metering.cpu,metering.memory" {
+			t.Errorf("%s: event types %s", q, got)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+)
+
+// Sample types (counter_type), as Ceilometer names them.
+const (
+	TypeGauge      = "gauge"
+	TypeDelta      = "delta"
+	TypeCumulative = "cumulative"
+)
+
+// Sample is one metering data point: Ceilometer's ceilometer.sample.Sample.
+//
+// Values that come from notifications keep their JSON type (pyjson.Value): a
+// volume that was an integer in the payload stays an integer on the wire, a
+// resource id may be null — byte compatibility with Ceilometer depends on it.
+type Sample struct {
+	Name             string
+	Type             string
+	Unit             pyjson.Value // usually a string; definitions may produce anything
+	Volume           pyjson.Value // int64, float64, BigInt … (validated by the pipeline)
+	UserID           pyjson.Value // string or nil
+	ProjectID        pyjson.Value // string or nil
+	ResourceID       pyjson.Value // string or nil
+	Timestamp        pyjson.Value // ISO 8601 string ("2026-11-25T10:00:00.123456+00:00") or nil
+	ResourceMetadata *pyjson.Object
+	Source           string // "openstack" unless configured
+	ID               string // message_id: a fresh uuid per sample
+	MonotonicTime    pyjson.Value
+}
+
+// Message renders s as Ceilometer's meter_message_from_counter does: the dict
+// published on the wire, members in Ceilometer's order, signed with secret.
+func (s *Sample) Message(secret string) *pyjson.Object {
+	md := s.ResourceMetadata
+	if md == nil {
+		md = &pyjson.Object{}
+	}
+	source := s.Source
+	if source == "" {
+		source = SourceDefault
+	}
+	m := &pyjson.Object{Members: make([]pyjson.Member, 0, 13)}
+	m.Members = append(m.Members,
+		pyjson.Member{Key: "source", Value: source},
+		pyjson.Member{Key: "counter_name", Value: s.Name},
+		pyjson.Member{Key: "counter_type", Value: s.Type},
+		pyjson.Member{Key: "counter_unit", Value: s.Unit},
+		pyjson.Member{Key: "counter_volume", Value: s.Volume},
+		pyjson.Member{Key: "user_id", Value: s.UserID},
+		pyjson.Member{Key: "project_id", Value: s.ProjectID},
+		pyjson.Member{Key: "resource_id", Value: s.ResourceID},
+		pyjson.Member{Key: "timestamp", Value: s.Timestamp},
+		pyjson.Member{Key: "resource_metadata", Value: md},
+		pyjson.Member{Key: "message_id", Value: s.ID},
+		pyjson.Member{Key: "monotonic_time", Value: s.MonotonicTime},
+	)
+	m.Members = append(m.Members, pyjson.Member{Key: SignatureKey, Value: Signature(secret, m)})
+	return m
+}
+
+// SourceDefault is the source of samples that name none.
+const SourceDefault = "openstack"
+
+// Trait data types, as Ceilometer numbers them on the wire.
+const (
+	TraitNone     = 0
+	TraitText     = 1
+	TraitInt      = 2
+	TraitFloat    = 3
+	TraitDatetime = 4
+)
+
+// Trait is one typed key/value pair of an Event.
+type Trait struct {
+	Name  string
+	Type  int          // TraitText … TraitDatetime
+	Value pyjson.Value // string, int64, float64, or an ISO datetime string
+}
+
+// Event is Ceilometer's ceilometer.event.models.Event.
+type Event struct {
+	MessageID string // the source notification's message_id
+	EventType string
+	Generated string // ISO 8601, the notification's timestamp
+	Traits    []Trait
+	Raw       *pyjson.Object // the raw notification when store_raw asks for it, else {}
+}
+
+// Message renders e as Ceilometer's message_from_event: serialize(), then the
+// signature.
+func (e *Event) Message(secret string) *pyjson.Object {
+	traits := make([]pyjson.Value, len(e.Traits))
+	for i, t := range e.Traits {
+		traits[i] = []pyjson.Value{t.Name, int64(t.Type), t.Value}
+	}
+	raw := e.Raw
+	if raw == nil {
+		raw = &pyjson.Object{}
+	}
+	m := &pyjson.Object{Members: make([]pyjson.Member, 0, 6)}
+	m.Members = append(m.Members,
+		pyjson.Member{Key: "message_id", Value: e.MessageID},
+		pyjson.Member{Key: "event_type", Value: e.EventType},
+		pyjson.Member{Key: "generated", Value: e.Generated},
+		pyjson.Member{Key: "traits", Value: traits},
+		pyjson.Member{Key: "raw", Value: raw},
+	)
+	m.Members = append(m.Members, pyjson.Member{Key: SignatureKey, Value: Signature(secret, m)})
+	return m
+}
