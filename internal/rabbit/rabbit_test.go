@@ -1,0 +1,103 @@
+package rabbit
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/rabbittest"
+)
+
+func TestParseTransportURL(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []Endpoint
+	}{
+		{"rabbit://", []Endpoint{{Host: "localhost", Port: 5672, User: "guest", Password: "guest", VHost: "/"}}},
+		{"rabbit://u:p@h1:5673/vh", []Endpoint{{Host: "h1", Port: 5673, User: "u", Password: "p", VHost: "vh"}}},
+		{"rabbit://u:p@h1:5672,u2:p%40ss@h2:5673//", []Endpoint{
+			{Host: "h1", Port: 5672, User: "u", Password: "p", VHost: "/"},
+			{Host: "h2", Port: 5673, User: "u2", Password: "p@ss", VHost: "/"}}},
+		{"amqps://u:p@h", []Endpoint{{Host: "h", Port: 5671, User: "u", Password: "p", VHost: "/", TLS: true}}},
+		{"rabbit://u:p@h/v%2Fx?ssl=1", []Endpoint{{Host: "h", Port: 5671, User: "u", Password: "p", VHost: "v/x", TLS: true}}},
+		{"kombu://[::1]:5672/", []Endpoint{{Host: "::1", Port: 5672, User: "guest", Password: "guest", VHost: "/"}}},
+	}
+	for _, tc := range cases {
+		got, err := ParseTransportURL(tc.in)
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %+v", tc.in, got)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%s: endpoint %d = %+v, want %+v", tc.in, i, got[i], tc.want[i])
+			}
+		}
+	}
+	for _, bad := range []string{"nothing", "kafka://h", "rabbit://u:secretpw@h:99999/"} {
+		_, err := ParseTransportURL(bad)
+		if err == nil {
+			t.Errorf("%s: no error", bad)
+		} else if strings.Contains(err.Error(), "secretpw") {
+			t.Errorf("error leaks the password: %v", err)
+		}
+	}
+	if s := (Endpoint{Host: "h", Port: 1, User: "u", Password: "pw"}).String(); strings.Contains(s, "pw") {
+		t.Errorf("Endpoint.String leaks the password: %s", s)
+	}
+}
+
+func TestQueueArgsAndBackoff(t *testing.T) {
+	args, err := QueueArgs(conf.RabbitConfig{QuorumQueue: true, QuorumDeliveryLimit: 5})
+	if err != nil || args["x-queue-type"] != "quorum" || args["x-delivery-limit"] != int32(5) {
+		t.Errorf("quorum args = %v, %v", args, err)
+	}
+	if args, _ := QueueArgs(conf.RabbitConfig{}); args != nil {
+		t.Errorf("default args = %v, want none (as oslo)", args)
+	}
+	if _, err := QueueArgs(conf.RabbitConfig{QuorumQueue: true, HAQueues: true}); err == nil {
+		t.Error("quorum + HA accepted")
+	}
+	r := conf.RabbitConfig{RetryInterval: time.Second, RetryBackoff: 2 * time.Second, IntervalMax: 30 * time.Second}
+	for n, want := range map[int]time.Duration{0: time.Second, 1: 3 * time.Second, 2: 5 * time.Second, 100: 30 * time.Second} {
+		if got := Backoff(r, n); got != want {
+			t.Errorf("Backoff(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// TestDialFailsOver gives a multi-host URL whose first host refuses
+// connections: Dial must use the second.
+func TestDialFailsOver(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	u, _ := url.Parse(amqpURL)
+	vhost := strings.TrimPrefix(u.Path, "/")
+	eps, err := ParseTransportURL("rabbit://guest:guest@127.0.0.1:1,guest:guest@" + rabbittest.Addr() + "/" + vhost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, idx, err := Dial(context.Background(), eps, 0, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if idx != 1 {
+		t.Errorf("connected to endpoint %d", idx)
+	}
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.ExchangeDeclare("x", amqp.ExchangeTopic, false, false, false, false, nil); err != nil {
+		t.Fatalf("not in the test vhost: %v", err)
+	}
+}
