@@ -85,7 +85,23 @@
 // # Goroutines
 //
 // The control loops (parent.run, child.run) own every goroutine they start (per worker: log
-// forwarder, control reader, control writer, waiter) through a sync.WaitGroup and wait for them
-// before returning; on the fast-exit paths (SIGINT, timeout of an in-process service that ignores
-// its context) the wait is bounded and the remaining goroutines end with the process.
+// forwarder, control reader, control writer, waiter; the service and Reload calls) through a
+// sync.WaitGroup and wait for them before returning; producers hand events to the loop and give
+// up once the loop's done channel is closed. Timers are loop-owned time.Timers (no sleeping, no
+// polling). On the fast-exit paths (SIGINT, timeout of an in-process service that ignores its
+// context) the wait is bounded (50 ms parent, 100 ms worker) and what remains ends with the
+// process. There is one mutex (conn.mu, serialising writes on a control channel).
+//
+// # Deviations from oslo.service, on purpose
+//
+//   - Workers are stopped with a control-channel message, not SIGTERM; the whole tree is bounded
+//     by graceful_shutdown_timeout (stragglers get SIGKILL); workers enforce the same deadline.
+//   - Reload validates first, then rolls workers overlapping (new generation ready before the old
+//     one drains); a broken configuration changes nothing. SIGHUPs are coalesced (ReloadDebounce).
+//   - Respawn: oslo's fork-rate rule is a floor, plus per-slot exponential back-off (RespawnPolicy)
+//     and the fatal exit code (ExitFatalConfig = 3) that is never respawned; all on the monotonic
+//     clock. Only the launcher's own children are reaped (one Wait per child).
+//   - READY=1 once all workers are ready (not at start); RELOADING/READY around every reload
+//     request, STOPPING=1, WATCHDOG=1. The NOTIFY_SOCKET variables are kept from the workers only.
+//   - Workers exec /proc/self/exe: a binary replaced on disk does not reach respawned workers.
 package launcher

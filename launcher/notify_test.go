@@ -85,7 +85,7 @@ func nonWatchdog(ds []datagram) []datagram {
 func TestSystemdNotify(t *testing.T) {
 	sock, got := fakeNotifySocket(t)
 	cfg := testConfig{Workers: 2, Value: "a", ReadyDelay: "400ms", StopDelay: "200ms", GracefulTimeout: "10s"}
-	tr := startTree(t, cfg, "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=600000")
+	tr := startTree(t, cfg, "NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=2000000")
 	tr.waitReady(2, 10*time.Second)
 	if !waitFor(2*time.Second, func() bool { return len(nonWatchdog(got())) >= 1 }) {
 		t.Fatal("no READY=1")
@@ -106,7 +106,7 @@ func TestSystemdNotify(t *testing.T) {
 	if !waitFor(10*time.Second, func() bool { return len(nonWatchdog(got())) >= 3 }) {
 		t.Fatalf("reload not notified: %+v", nonWatchdog(got()))
 	}
-	time.Sleep(1500 * time.Millisecond) // watchdog cadence sample, also covers the old generation draining
+	time.Sleep(3 * time.Second) // watchdog cadence sample, also covers the old generation draining
 	tr.signal(syscall.SIGTERM)
 	if code := tr.wait(10 * time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
@@ -135,23 +135,23 @@ func TestSystemdNotify(t *testing.T) {
 			t.Fatalf("datagram %q from pid %d, want only the launcher (%d)", d.text, d.pid, tr.pid)
 		}
 	}
-	// WATCHDOG=1 every WATCHDOG_USEC/2 = 300 ms.
+	// WATCHDOG=1 every WATCHDOG_USEC/2 = 1 s; systemd only needs one within WATCHDOG_USEC.
 	var dogs []time.Time
 	for _, d := range all {
 		if d.text == "WATCHDOG=1" {
 			dogs = append(dogs, d.at)
 		}
 	}
-	if len(dogs) < 5 {
+	if len(dogs) < 3 {
 		t.Fatalf("%d watchdog pings", len(dogs))
 	}
 	var worst time.Duration
 	for i := 1; i < len(dogs); i++ {
 		worst = max(worst, dogs[i].Sub(dogs[i-1]))
 	}
-	t.Logf("%d watchdog pings, largest gap %s (interval 300ms)", len(dogs), worst.Round(time.Millisecond))
-	if worst > 600*time.Millisecond {
-		t.Fatalf("watchdog gap %s exceeds WATCHDOG_USEC", worst)
+	t.Logf("%d watchdog pings, largest gap %s (interval 1s)", len(dogs), worst.Round(time.Millisecond))
+	if worst > 2*time.Second || worst < 900*time.Millisecond {
+		t.Fatalf("largest watchdog gap %s, want about WATCHDOG_USEC/2 and at most WATCHDOG_USEC", worst)
 	}
 }
 

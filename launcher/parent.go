@@ -216,7 +216,7 @@ func (p *parent) run(ctx context.Context) error {
 				p.beginStop()
 			}
 		case sig := <-sigCh:
-			if err, exit := p.onSignal(sig); exit {
+			if exit, err := p.onSignal(sig); exit {
 				return err
 			}
 		case ev := <-p.events:
@@ -230,7 +230,7 @@ func (p *parent) run(ctx context.Context) error {
 		case <-p.rollT.C:
 			p.rollTimeout()
 		case <-p.deadlineT.C:
-			if err, exit := p.deadlineExceeded(); exit {
+			if exit, err := p.deadlineExceeded(); exit {
 				return err
 			}
 		case <-watchdog:
@@ -532,7 +532,7 @@ func (p *parent) release(w *worker) {
 	w.lifeline.Close()
 }
 
-func (p *parent) onSignal(sig os.Signal) (error, bool) {
+func (p *parent) onSignal(sig os.Signal) (exit bool, err error) {
 	switch sig {
 	case syscall.SIGTERM:
 		if p.stopping {
@@ -561,7 +561,7 @@ func (p *parent) onSignal(sig os.Signal) (error, bool) {
 	case syscall.SIGPIPE:
 		// ignored: a closed log pipe must not kill the supervisor
 	}
-	return nil, false
+	return false, nil
 }
 
 // requestReload coalesces reload requests: one reload per debounce window, and one more after
@@ -576,12 +576,12 @@ func (p *parent) requestReload() {
 	}
 }
 
-func (p *parent) fastExit(err error) (error, bool) {
+func (p *parent) fastExit(err error) (bool, error) {
 	p.stopping = true
 	for w := range p.workers {
 		p.kill(w)
 	}
-	return err, true
+	return true, err
 }
 
 // beginStop starts the graceful stop of the whole tree, bounded by graceful_shutdown_timeout.
@@ -609,21 +609,21 @@ func (p *parent) beginStop() {
 	}
 }
 
-func (p *parent) deadlineExceeded() (error, bool) {
+func (p *parent) deadlineExceeded() (exit bool, err error) {
 	n := len(p.workers)
 	if n == 0 {
-		return nil, false
+		return false, nil
 	}
 	if p.inproc {
 		p.log.Error("Graceful shutdown timeout exceeded, instantaneous exiting")
-		return ErrShutdownTimeout, true
+		return true, ErrShutdownTimeout
 	}
 	p.log.Error(fmt.Sprintf("Graceful shutdown timeout exceeded, killing %d children", n))
 	p.stopErr = ErrShutdownTimeout
 	for w := range p.workers {
 		p.kill(w)
 	}
-	return nil, false
+	return false, nil
 }
 
 func (p *parent) onEvent(ev event) {

@@ -47,6 +47,7 @@ func TestDiagnosticsReport(t *testing.T) {
 		}
 		tr := startTree(t, testConfig{Workers: 2, Value: "a", Secret: "hunter2", LogDir: reports})
 		tr.waitReady(2, 10*time.Second)
+		tr.waitLog("all ready", 5*time.Second, msgHas("all workers ready")) // the parent's view
 		kids := tr.waitChildren(2, time.Second)
 
 		tr.signal(syscall.SIGUSR2)
