@@ -45,6 +45,10 @@ type Resolver struct {
 	// Transformers builds a sink's transformer chain; nil means transformers
 	// are not available, and a sink that has some is disabled with a warning.
 	Transformers func(sink *SinkConfig) ([]Transformer, error)
+	// Flush releases what a chain's buffering transformers hold (mitaka's
+	// SampleSink.flush; with drain, everything, for a shutdown). Required
+	// when Transformers is set.
+	Flush func(ctx context.Context, chain []Transformer, drain bool) ([]Sample, error)
 }
 
 type namedSamplePublisher struct {
@@ -83,6 +87,7 @@ type Stats struct {
 type SampleManager struct {
 	logger    hclog.Logger
 	pipelines []samplePipeline
+	flush     func(ctx context.Context, chain []Transformer, drain bool) ([]Sample, error)
 	Stats     Stats
 }
 
@@ -90,12 +95,12 @@ type SampleManager struct {
 // transformer chain that cannot be built is left out with a warning (as
 // Ceilometer does for a publisher it cannot load); the returned warnings say so.
 func NewSampleManager(logger hclog.Logger, cfg *Config, r Resolver) (*SampleManager, []string) {
-	m := &SampleManager{logger: logger}
+	m := &SampleManager{logger: logger, flush: r.Flush}
 	var warnings []string
 	for _, pc := range cfg.Pipelines {
 		p := samplePipeline{name: pc.Name, source: pc.Source}
 		if len(pc.Sink.Transformers) > 0 {
-			if r.Transformers == nil {
+			if r.Transformers == nil || r.Flush == nil {
 				warnings = append(warnings, fmt.Sprintf("%s: pipeline %s: sink %q has transformers, which this build cannot run: the pipeline is disabled", pc.Sink.Pos, pc.Name, pc.Sink.Name))
 				continue
 			}
@@ -122,8 +127,10 @@ func NewSampleManager(logger hclog.Logger, cfg *Config, r Resolver) (*SampleMana
 // Publish runs the samples of one notification through every pipeline: the
 // source keeps the meters it names, volume validation drops samples without a
 // numeric volume, the transformers run, and every publisher of the sink gets
-// the result. Publishers are independent: all are tried; the error returned
-// joins their failures (the caller must not ack the notification then).
+// the result. Then, as at the end of mitaka's publish context, every pipeline's
+// buffering transformers are flushed and what they release is published too.
+// Publishers are independent: all are tried; the error returned joins their
+// failures (the caller must not ack the notification then).
 func (m *SampleManager) Publish(ctx context.Context, samples []Sample) error {
 	if len(samples) == 0 {
 		return nil
@@ -155,20 +162,46 @@ func (m *SampleManager) Publish(ctx context.Context, samples []Sample) error {
 			}
 			sel = out
 		}
-		if len(sel) == 0 {
-			continue
-		}
-		for _, pub := range p.publishers {
-			if err := pub.pub.PublishSamples(ctx, sel); err != nil {
-				m.Stats.PublishErrors.Add(1)
-				errs = append(errs, fmt.Errorf("pipeline %s: publisher %s: %w", p.name, pub.url, err))
-				continue
-			}
-			m.Stats.Published.Add(uint64(len(sel)))
-		}
+		errs = append(errs, m.publish(ctx, p, sel))
 	}
 	if !wanted {
 		m.Stats.Filtered.Add(uint64(len(samples)))
+	}
+	errs = append(errs, m.Flush(ctx, false))
+	return errors.Join(errs...)
+}
+
+// Flush releases what the pipelines' buffering transformers hold and publishes
+// it; with drain (at shutdown) everything they hold. Transformer errors are
+// logged (as mitaka does); publish errors are returned.
+func (m *SampleManager) Flush(ctx context.Context, drain bool) error {
+	var errs []error
+	for i := range m.pipelines {
+		p := &m.pipelines[i]
+		if len(p.transformers) == 0 || m.flush == nil {
+			continue
+		}
+		out, err := m.flush(ctx, p.transformers, drain)
+		if err != nil {
+			m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
+		}
+		errs = append(errs, m.publish(ctx, p, out))
+	}
+	return errors.Join(errs...)
+}
+
+func (m *SampleManager) publish(ctx context.Context, p *samplePipeline, sel []Sample) error {
+	if len(sel) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, pub := range p.publishers {
+		if err := pub.pub.PublishSamples(ctx, sel); err != nil {
+			m.Stats.PublishErrors.Add(1)
+			errs = append(errs, fmt.Errorf("pipeline %s: publisher %s: %w", p.name, pub.url, err))
+			continue
+		}
+		m.Stats.Published.Add(uint64(len(sel)))
 	}
 	return errors.Join(errs...)
 }
