@@ -1,0 +1,121 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+	"github.com/openstack-go/agent-notification/plugins"
+)
+
+// Reasons a message is rejected before any handler sees it. They label the
+// rejected-messages counter and the log line.
+const (
+	ReasonTooLarge        = "too_large"
+	ReasonInvalidJSON     = "invalid_json"
+	ReasonNotObject       = "not_an_object"
+	ReasonEnvelopeVersion = "envelope_version"
+	ReasonEnvelope        = "bad_envelope"
+	ReasonPriority        = "unknown_priority"
+	ReasonEventType       = "bad_event_type"
+)
+
+// DecodeError is why a message could not be turned into a notification.
+type DecodeError struct {
+	Reason string // one of the Reason constants
+	Err    error
+}
+
+func (e *DecodeError) Error() string { return e.Reason + ": " + e.Err.Error() }
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+func decodeErr(reason, format string, args ...any) error {
+	return &DecodeError{Reason: reason, Err: fmt.Errorf(format, args...)}
+}
+
+// envelopeMajor is the oslo.messaging envelope version we understand ("2.x").
+const envelopeMajor = "2"
+
+// Decode turns a message body into a notification, the way oslo.messaging's
+// rabbit driver and notification dispatcher do: a body with "oslo.version" is
+// the 2.0 envelope whose "oslo.message" string holds the notification; a body
+// without it is the notification itself (the older, un-enveloped form). The
+// body's priority decides the dispatch (it wins over the routing key) and must
+// be one of oslo's priorities; event_type must be a string. Each message is
+// decoded exactly once; the result shares nothing with body.
+func Decode(d *pyjson.Decoder, body []byte, maxBytes int) (*plugins.Notification, error) {
+	if maxBytes > 0 && len(body) > maxBytes {
+		return nil, decodeErr(ReasonTooLarge, "body of %d bytes exceeds the limit of %d", len(body), maxBytes)
+	}
+	v, err := d.Decode(body)
+	if err != nil {
+		return nil, &DecodeError{Reason: ReasonInvalidJSON, Err: err}
+	}
+	msg, ok := v.(*pyjson.Object)
+	if !ok {
+		return nil, decodeErr(ReasonNotObject, "body is a JSON %s, not an object", kind(v))
+	}
+	if ver, ok := msg.Get("oslo.version"); ok {
+		vs, _ := ver.(string)
+		if major, _, _ := strings.Cut(vs, "."); major != envelopeMajor {
+			return nil, decodeErr(ReasonEnvelopeVersion, "unsupported envelope version %s", pyjson.Repr(ver))
+		}
+		inner, ok := msg.Get("oslo.message")
+		s, isStr := inner.(string)
+		if !ok || !isStr {
+			return nil, decodeErr(ReasonEnvelope, `envelope without an "oslo.message" string`)
+		}
+		v, err := d.DecodeString(s)
+		if err != nil {
+			return nil, &DecodeError{Reason: ReasonInvalidJSON, Err: fmt.Errorf("oslo.message: %w", err)}
+		}
+		if msg, ok = v.(*pyjson.Object); !ok {
+			return nil, decodeErr(ReasonNotObject, "oslo.message is a JSON %s, not an object", kind(v))
+		}
+	}
+	pv, _ := msg.Get("priority")
+	if ps, _ := pv.(string); !validPriority(strings.ToLower(ps)) {
+		return nil, decodeErr(ReasonPriority, "unknown priority %s", pyjson.Repr(pv))
+	}
+	if et, _ := msg.Get("event_type"); et == nil {
+		return nil, decodeErr(ReasonEventType, "no event_type")
+	} else if _, ok := et.(string); !ok {
+		return nil, decodeErr(ReasonEventType, "event_type is %s, not a string", pyjson.Repr(et))
+	}
+	n := plugins.NewNotification(msg)
+	return n, nil
+}
+
+func validPriority(p string) bool {
+	switch p {
+	case "audit", "critical", "debug", "error", "info", "sample", "warn":
+		return true
+	}
+	return false
+}
+
+func kind(v pyjson.Value) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case int64, float64, pyjson.BigInt:
+		return "number"
+	case string:
+		return "string"
+	case []pyjson.Value:
+		return "array"
+	}
+	return "value"
+}
+
+// reasonOf returns the rejection reason of err.
+func reasonOf(err error) string {
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return de.Reason
+	}
+	return "error"
+}

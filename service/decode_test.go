@@ -1,0 +1,96 @@
+package service
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+)
+
+func TestDecode(t *testing.T) {
+	inner := `{"message_id": "m1", "publisher_id": "compute.host1", "event_type": "compute.instance.exists", "priority": "INFO", "payload": {"a": 1}, "timestamp": "2026-11-25 10:00:00.123456", "_context_user_id": "u"}`
+	envelope := string(pyjson.Append(nil, &pyjson.Object{Members: []pyjson.Member{{Key: "oslo.version", Value: "2.0"}, {Key: "oslo.message", Value: inner}}}))
+	good := []struct{ name, body string }{
+		{"envelope 2.0", envelope},
+		{"un-enveloped (1.0)", inner},
+	}
+	for _, tc := range good {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := Decode(&pyjson.Decoder{}, []byte(tc.body), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n.Priority != "info" || n.EventType != "compute.instance.exists" || n.MessageID != "m1" || n.PublisherID != "compute.host1" || n.Timestamp != "2026-11-25 10:00:00.123456" {
+				t.Errorf("notification = %+v", n)
+			}
+			if o, ok := n.Payload.(*pyjson.Object); !ok || o.Len() != 1 {
+				t.Errorf("payload = %#v", n.Payload)
+			}
+			ctxt, _ := n.Root.Get("ctxt")
+			if v, _ := ctxt.(*pyjson.Object).Get("user_id"); v != "u" {
+				t.Errorf("context not unpacked into ctxt: %s", pyjson.Repr(n.Root))
+			}
+		})
+	}
+	bad := []struct{ name, body, reason string }{
+		{"invalid json", `{"oslo.version": "2.0", `, ReasonInvalidJSON},
+		{"invalid utf-8", "{\"a\": \"\xff\"}", ReasonInvalidJSON},
+		{"scalar", `42`, ReasonNotObject},
+		{"list", `[1, 2]`, ReasonNotObject},
+		{"envelope 3.0", `{"oslo.version": "3.0", "oslo.message": "{}"}`, ReasonEnvelopeVersion},
+		{"envelope without message", `{"oslo.version": "2.0"}`, ReasonEnvelope},
+		{"message not a string", `{"oslo.version": "2.0", "oslo.message": {"a": 1}}`, ReasonEnvelope},
+		{"message not json", `{"oslo.version": "2.0", "oslo.message": "nope"}`, ReasonInvalidJSON},
+		{"message a list", `{"oslo.version": "2.0", "oslo.message": "[]"}`, ReasonNotObject},
+		{"no priority", `{"event_type": "x", "payload": {}}`, ReasonPriority},
+		{"unknown priority", `{"event_type": "x", "priority": "LOUD"}`, ReasonPriority},
+		{"priority not a string", `{"event_type": "x", "priority": 3}`, ReasonPriority},
+		{"no event type", `{"priority": "info"}`, ReasonEventType},
+		{"event type not a string", `{"priority": "info", "event_type": ["a"]}`, ReasonEventType},
+		{"deep nesting", strings.Repeat("[", 20000) + strings.Repeat("]", 20000), ReasonInvalidJSON},
+		{"too large", `{"priority": "info", "event_type": "x", "payload": "` + strings.Repeat("x", 2000) + `"}`, ReasonTooLarge},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			limit := 1 << 20
+			if tc.reason == ReasonTooLarge {
+				limit = 1024
+			}
+			_, err := Decode(&pyjson.Decoder{}, []byte(tc.body), limit)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := reasonOf(err); got != tc.reason {
+				t.Errorf("reason = %s, want %s (%v)", got, tc.reason, err)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"oslo.version": "2.0", "oslo.message": "{\"priority\": \"INFO\", \"event_type\": \"a\", \"payload\": {}}"}`))
+	f.Add([]byte(`{"priority": "sample", "event_type": "telemetry.polling", "payload": {"samples": []}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		n, err := Decode(&pyjson.Decoder{}, body, 1<<20)
+		if err == nil && (n == nil || n.Body == nil || !validPriority(n.Priority)) {
+			t.Fatalf("accepted an invalid notification: %+v", n)
+		}
+		if err != nil && reasonOf(err) == "error" {
+			t.Fatalf("unclassified error: %v", err)
+		}
+	})
+}
+
+func BenchmarkDecode(b *testing.B) {
+	inner := `{"message_id": "0b5c7a2e-6f1d-4a8e-9f7b-1d2e3f4a5b6c", "publisher_id": "nova.compute-1", "event_type": "compute.instance.exists", "priority": "INFO", "payload": {"tenant_id": "6f70656e737461636b20697320636f6f", "user_id": "c0ffee0c0ffee0c0ffee0c0ffee0c0ff", "instance_id": "9f3c5f3e-6d46-4b38-9bb3-0b0d64e2a3a1", "display_name": "demo-vm", "host": "compute-1", "instance_type": "m1.small", "memory_mb": 2048, "disk_gb": 20, "root_gb": 20, "ephemeral_gb": 0, "vcpus": 1, "state": "active", "launched_at": "2026-11-25T09:00:00.000000", "flavor": {"name": "m1.small", "flavorid": "2", "memory_mb": 2048, "vcpus": 1}}, "timestamp": "2026-11-25 10:00:00.123456", "_unique_id": "5e0c2f3a9b8d4c7e8f1a2b3c4d5e6f70", "_context_request_id": "req-1", "_context_user_id": "c0ffee0c0ffee0c0ffee0c0ffee0c0ff", "_context_project_id": "6f70656e737461636b20697320636f6f"}`
+	body := pyjson.Append(nil, &pyjson.Object{Members: []pyjson.Member{{Key: "oslo.version", Value: "2.0"}, {Key: "oslo.message", Value: inner}}})
+	d := &pyjson.Decoder{}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(d, body, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

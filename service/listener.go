@@ -1,0 +1,371 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/rabbit"
+)
+
+// Outcome is what a handler decided for one delivery.
+type Outcome uint8
+
+const (
+	Ack     Outcome = iota // processed (or deliberately dropped): remove it from the queue
+	Requeue                // not processed (publishing failed, shutting down): give it back to the broker
+	Reject                 // poison: remove it, dead-lettering it when the queue has a dead-letter exchange
+)
+
+// Handler processes one delivery and says what to do with it. It is called
+// concurrently, at most Concurrency at a time per listener; it must return
+// promptly once ctx is cancelled.
+type Handler func(ctx context.Context, d *amqp.Delivery) Outcome
+
+// Topology is the oslo.messaging notification topology a listener consumes:
+// for every exchange, topic and priority, queue <topic>.<priority> bound to the
+// topic exchange with the same routing key.
+type Topology struct {
+	Exchanges  []string
+	Topics     []string
+	Priorities []string
+	// Durable, AutoDelete and QueueArgs must equal Ceilometer's declarations
+	// ([oslo_messaging_rabbit] amqp_durable_queues, amqp_auto_delete, ha/quorum).
+	Durable    bool
+	AutoDelete bool
+	QueueArgs  amqp.Table
+}
+
+// Queues returns the queue names (<topic>.<priority>) in declaration order.
+func (t Topology) Queues() []string {
+	var qs []string
+	seen := map[string]bool{}
+	for _, topic := range t.Topics {
+		for _, p := range t.Priorities {
+			q := topic + "." + p
+			if !seen[q] {
+				seen[q] = true
+				qs = append(qs, q)
+			}
+		}
+	}
+	return qs
+}
+
+// ListenerStats are the listener's counters.
+type ListenerStats struct {
+	Received   atomic.Uint64
+	Acked      atomic.Uint64
+	Requeued   atomic.Uint64
+	Rejected   atomic.Uint64
+	InFlight   atomic.Int64
+	Reconnects atomic.Uint64
+	AckErrors  atomic.Uint64
+}
+
+// Listener consumes the notification queues of one broker URL. It reconnects by
+// itself, with oslo's back-off, after a lost connection or channel, and keeps
+// exactly one consumer per queue. Deliveries are handed to a bounded pool of
+// goroutines; each is acked, requeued or rejected once its handler returns.
+type Listener struct {
+	logger      hclog.Logger
+	endpoints   []rabbit.Endpoint
+	settings    rabbit.Settings
+	rabbitCfg   conf.RabbitConfig
+	topology    Topology
+	prefetch    int
+	concurrency int
+	handler     Handler
+	onReady     func()
+
+	Stats ListenerStats
+
+	cancel   context.CancelFunc
+	stopped  chan struct{}
+	workCtx  context.Context
+	stopWork context.CancelFunc
+	work     sync.WaitGroup // handler goroutines
+}
+
+// ListenerSettings configure a Listener.
+type ListenerSettings struct {
+	Logger    hclog.Logger
+	URL       string
+	Config    *conf.Config
+	Topology  Topology
+	Handler   Handler
+	OnReady   func() // called once, when every queue has a consumer for the first time
+	Prefetch  int    // basic.qos per consumer; 0 = unlimited
+	Workers   int    // concurrent handlers; default Prefetch (or 64)
+	Heartbeat time.Duration
+}
+
+// NewListener validates settings; nothing connects before Start.
+func NewListener(s ListenerSettings) (*Listener, error) {
+	eps, err := rabbit.ParseTransportURL(s.URL)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := rabbit.SettingsFromConfig(s.Config)
+	if err != nil {
+		return nil, err
+	}
+	rs.ConnectionName += " listener"
+	l := &Listener{
+		logger:      s.Logger,
+		endpoints:   eps,
+		settings:    rs,
+		rabbitCfg:   s.Config.Rabbit,
+		topology:    s.Topology,
+		prefetch:    s.Prefetch,
+		concurrency: s.Workers,
+		handler:     s.Handler,
+		onReady:     s.OnReady,
+	}
+	if l.logger == nil {
+		l.logger = hclog.NewNullLogger()
+	}
+	if l.concurrency <= 0 {
+		l.concurrency = l.prefetch
+		if l.concurrency <= 0 {
+			l.concurrency = 64
+		}
+	}
+	return l, nil
+}
+
+// Start begins connecting and consuming in the background; it returns at once.
+// ctx bounds nothing after Start returns: Shutdown stops the listener.
+func (l *Listener) Start(context.Context) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	l.workCtx, l.stopWork = context.WithCancel(context.Background())
+	l.stopped = make(chan struct{})
+	go func() {
+		defer close(l.stopped)
+		l.run(ctx)
+	}()
+	return nil
+}
+
+// Shutdown stops consuming, lets the deliveries in flight finish and be acked
+// (until ctx expires: then their handlers are cancelled and they are requeued),
+// and closes the connection. It is idempotent and safe without Start.
+func (l *Listener) Shutdown(ctx context.Context) error {
+	if l.cancel == nil {
+		return nil
+	}
+	l.cancel()
+	done := make(chan struct{})
+	go func() {
+		<-l.stopped
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		l.stopWork()
+		<-done
+		return fmt.Errorf("listener: drain: %w", ctx.Err())
+	}
+}
+
+// run is the connection loop: connect, consume until the connection or channel
+// fails or ctx is cancelled, back off, repeat.
+func (l *Listener) run(ctx context.Context) {
+	defer l.stopWork()
+	attempt, next := 0, 0
+	readyOnce := sync.Once{}
+	for {
+		conn, idx, err := rabbit.Dial(ctx, l.endpoints, next, l.settings)
+		if err == nil {
+			next = idx
+			if attempt > 0 {
+				l.logger.Info("reconnected to the broker", "endpoint", l.endpoints[idx].String())
+				l.Stats.Reconnects.Add(1)
+			}
+			attempt = 0
+			err = l.consume(ctx, conn, func() {
+				readyOnce.Do(func() {
+					if l.onReady != nil {
+						l.onReady()
+					}
+				})
+			})
+			_ = conn.Close()
+		} else {
+			next++
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		delay := rabbit.Backoff(l.rabbitCfg, attempt)
+		l.logger.Warn("connection to the broker lost; retrying", "error", err, "retry_in", delay)
+		attempt++
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// consume declares the topology on a fresh channel and consumes every queue
+// until ctx is cancelled (graceful stop: returns nil after draining) or the
+// channel fails (returns the error; deliveries in flight are redelivered by the
+// broker).
+func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready func()) error {
+	ch, err := conn.Channel()
+	if err != nil {
+		return fmt.Errorf("open channel: %w", err)
+	}
+	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
+	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
+	if err := ch.Qos(l.prefetch, 0, false); err != nil {
+		return fmt.Errorf("basic.qos: %w", err)
+	}
+	if err := declare(ch, l.topology); err != nil {
+		return err
+	}
+	deliveries := make(chan amqp.Delivery)
+	var tags []string
+	var consumers sync.WaitGroup
+	for i, q := range l.topology.Queues() {
+		tag := "agent-notification-" + strconv.Itoa(i) + "-" + q
+		ds, err := ch.Consume(q, tag, false, false, false, false, nil)
+		if err != nil {
+			return fmt.Errorf("consume %q: %w", q, err)
+		}
+		tags = append(tags, tag)
+		consumers.Go(func() {
+			for d := range ds {
+				deliveries <- d
+			}
+		})
+	}
+	go func() {
+		consumers.Wait()
+		close(deliveries)
+	}()
+	ready()
+
+	sem := make(chan struct{}, l.concurrency)
+	var chErr error
+	stopping := false
+	for !stopping {
+		select {
+		case d, ok := <-deliveries:
+			if !ok {
+				stopping = true
+				break
+			}
+			l.dispatch(ch, d, sem)
+		case e := <-closed:
+			chErr = fmt.Errorf("channel closed: %v", e)
+			stopping = true
+		case e := <-connClosed:
+			chErr = fmt.Errorf("connection closed: %v", e)
+			stopping = true
+		case <-ctx.Done():
+			// Graceful stop: no new deliveries; the ones already pushed by the
+			// broker (up to the prefetch) are processed, then the channel closes.
+			for _, tag := range tags {
+				_ = ch.Cancel(tag, false)
+			}
+			for d := range deliveries {
+				l.dispatch(ch, d, sem)
+			}
+			stopping = true
+		}
+	}
+	if chErr != nil {
+		// The consumers' delivery channels are closed by amqp091 on failure;
+		// drain what is still buffered (they cannot be acked any more).
+		go func() {
+			for range deliveries {
+			}
+		}()
+	}
+	l.work.Wait()
+	_ = ch.Close()
+	return chErr
+}
+
+func (l *Listener) dispatch(ch *amqp.Channel, d amqp.Delivery, sem chan struct{}) {
+	sem <- struct{}{}
+	l.Stats.Received.Add(1)
+	l.Stats.InFlight.Add(1)
+	l.work.Go(func() {
+		defer func() { <-sem }()
+		defer l.Stats.InFlight.Add(-1)
+		out := l.handler(l.workCtx, &d)
+		var err error
+		switch out {
+		case Ack:
+			err = ch.Ack(d.DeliveryTag, false)
+			if err == nil {
+				l.Stats.Acked.Add(1)
+			}
+		case Requeue:
+			err = ch.Nack(d.DeliveryTag, false, true)
+			if err == nil {
+				l.Stats.Requeued.Add(1)
+			}
+		case Reject:
+			err = ch.Reject(d.DeliveryTag, false)
+			if err == nil {
+				l.Stats.Rejected.Add(1)
+			}
+		}
+		if err != nil {
+			// The channel is gone: the broker redelivers the message.
+			l.Stats.AckErrors.Add(1)
+		}
+	})
+}
+
+// declare declares the exchanges, queues and bindings of t exactly as
+// oslo.messaging's rabbit driver does for a notification listener.
+func declare(ch *amqp.Channel, t Topology) error {
+	for _, ex := range t.Exchanges {
+		if err := ch.ExchangeDeclare(ex, amqp.ExchangeTopic, t.Durable, t.AutoDelete, false, false, nil); err != nil {
+			return explainDeclare("exchange", ex, err)
+		}
+	}
+	for _, topic := range t.Topics {
+		for _, p := range t.Priorities {
+			q := topic + "." + p
+			if _, err := ch.QueueDeclare(q, t.Durable, t.AutoDelete, false, false, t.QueueArgs); err != nil {
+				return explainDeclare("queue", q, err)
+			}
+			for _, ex := range t.Exchanges {
+				if err := ch.QueueBind(q, q, ex, false, nil); err != nil {
+					return fmt.Errorf("bind queue %q to %q: %w", q, ex, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// explainDeclare wraps a declaration error; a PRECONDITION_FAILED means the
+// entity exists with other properties, which in practice is a mismatch of
+// oslo.messaging options between this agent and the services (or Ceilometer).
+func explainDeclare(kind, name string, err error) error {
+	var ae *amqp.Error
+	if errors.As(err, &ae) && ae.Code == amqp.PreconditionFailed {
+		return fmt.Errorf("declare %s %q: it exists with other properties — [oslo_messaging_rabbit] amqp_durable_queues, amqp_auto_delete, rabbit_ha_queues and rabbit_quorum_queue must match the services that declared it: %w", kind, name, err)
+	}
+	return fmt.Errorf("declare %s %q: %w", kind, name, err)
+}

@@ -1,0 +1,418 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/rabbit"
+	"github.com/openstack-go/agent-notification/launcher"
+	"github.com/openstack-go/agent-notification/pipeline"
+	"github.com/openstack-go/agent-notification/pipeline/publisher"
+	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+	"github.com/openstack-go/agent-notification/pipeline/transformer"
+	"github.com/openstack-go/agent-notification/plugins"
+)
+
+// DefaultMaxMessageBytes is the size above which a message is rejected before it
+// is decoded.
+const DefaultMaxMessageBytes = 64 << 20
+
+// Service is the notification service a worker runs: listener → decode → meter
+// definitions and event converter → sample and event pipelines → publishers,
+// acking each notification once every publisher accepted its outputs. It
+// implements launcher.Service.
+type Service struct {
+	Logger hclog.Logger
+	// MaxMessageBytes bounds a message body; 0 = DefaultMaxMessageBytes.
+	MaxMessageBytes int
+
+	mu     sync.Mutex
+	worker *Worker // the running worker, for reports and tests
+}
+
+// Run builds a worker from the snapshot of a validated generation, starts it,
+// calls ready once every listener consumes, and stops it gracefully when ctx is
+// cancelled.
+func (s *Service) Run(ctx context.Context, snapshot []byte, ready func()) error {
+	g, err := FromSnapshot(snapshot)
+	if err != nil {
+		return fmt.Errorf("%w: %v", launcher.ErrFatalConfig, err)
+	}
+	w, err := NewWorker(s.Logger, g, s.MaxMessageBytes)
+	if err != nil {
+		return fmt.Errorf("%w: %v", launcher.ErrFatalConfig, err)
+	}
+	s.mu.Lock()
+	s.worker = w
+	s.mu.Unlock()
+	w.OnReady = ready
+	if err := w.Start(ctx); err != nil {
+		_ = w.Shutdown(context.Background())
+		return err
+	}
+	<-ctx.Done()
+	// The launcher bounds the drain with graceful_shutdown_timeout (it kills a
+	// worker that takes longer); inside, shutdown waits for the in-flight work.
+	return w.Shutdown(context.Background())
+}
+
+// Reload applies a new generation in place (restart_method = mutate): only the
+// mutable options change — today the log level ([DEFAULT] debug).
+func (s *Service) Reload(_ context.Context, snapshot []byte) error {
+	g, err := FromSnapshot(snapshot)
+	if err != nil {
+		return err
+	}
+	if s.Logger != nil {
+		if g.Config.Log.Debug {
+			s.Logger.SetLevel(hclog.Debug)
+		} else {
+			s.Logger.SetLevel(hclog.Info)
+		}
+	}
+	return nil
+}
+
+// Current returns the running worker (nil before Run).
+func (s *Service) Current() *Worker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.worker
+}
+
+// Counters are the worker's notification counters.
+type Counters struct {
+	Decoded        atomic.Uint64
+	Rejected       sync.Map // reason → *atomic.Uint64
+	SampleErrors   atomic.Uint64
+	EventErrors    atomic.Uint64
+	PublishFailure atomic.Uint64
+	Samples        atomic.Uint64
+	Events         atomic.Uint64
+}
+
+func (c *Counters) reject(reason string) {
+	v, _ := c.Rejected.LoadOrStore(reason, new(atomic.Uint64))
+	v.(*atomic.Uint64).Add(1)
+}
+
+// RejectedCount returns the number of messages rejected for reason.
+func (c *Counters) RejectedCount(reason string) uint64 {
+	v, ok := c.Rejected.Load(reason)
+	if !ok {
+		return 0
+	}
+	return v.(*atomic.Uint64).Load()
+}
+
+// Worker is one running instance of the service built from a generation.
+// Lifecycle: NewWorker → Start (publishers, then listeners) → Shutdown
+// (listeners drain first, then publishers close).
+type Worker struct {
+	logger     hclog.Logger
+	gen        *Generation
+	maxBytes   int
+	publishers []publisher.Publisher
+	samples    *pipeline.SampleManager
+	events     *pipeline.EventManager
+	listeners  []*Listener
+	decoders   sync.Pool
+	limiter    *logLimiter
+
+	// OnReady is called once every listener consumes.
+	OnReady func()
+	// Counters count notifications by outcome.
+	Counters Counters
+
+	readyLeft atomic.Int64
+	stopFlush context.CancelFunc
+	flushWG   sync.WaitGroup
+}
+
+// flushEvery is how often buffering transformers are flushed between
+// notifications (so an aggregator's retention_time window is released even
+// when no notification arrives).
+const flushEvery = time.Second
+
+// NewWorker builds the publishers, pipelines and listeners of g; nothing
+// connects before Start.
+func NewWorker(logger hclog.Logger, g *Generation, maxBytes int) (*Worker, error) {
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxMessageBytes
+	}
+	cfg := g.Config
+	w := &Worker{logger: logger, gen: g, maxBytes: maxBytes, limiter: newLogLimiter(10, time.Second)}
+	w.decoders.New = func() any { return &pyjson.Decoder{} }
+	factories, err := publisher.Factories()
+	if err != nil {
+		return nil, err
+	}
+	// The same URL gives the same publisher within a manager, as Ceilometer's
+	// PublisherManager caches them.
+	newResolver := func(purpose publisher.Purpose) pipeline.Resolver {
+		cache := map[string]publisher.Publisher{}
+		get := func(pc pipeline.PublisherConfig) (publisher.Publisher, error) {
+			if p, ok := cache[pc.URL]; ok {
+				return p, nil
+			}
+			p, err := publisher.New(context.Background(), factories, publisher.Settings{Logger: logger, Config: cfg, Purpose: purpose}, pc.URL)
+			if err != nil {
+				return nil, err
+			}
+			cache[pc.URL] = p
+			w.publishers = append(w.publishers, p)
+			return p, nil
+		}
+		return pipeline.Resolver{
+			SamplePublisher: func(pc pipeline.PublisherConfig) (pipeline.SamplePublisher, error) { return get(pc) },
+			EventPublisher:  func(pc pipeline.PublisherConfig) (pipeline.EventPublisher, error) { return get(pc) },
+			Transformers:    transformer.SharedChains(transformer.Settings{Logger: logger.Named("transformer"), SampleSource: cfg.SampleSource}),
+			Flush: func(ctx context.Context, chain []pipeline.Transformer, drain bool) ([]pipeline.Sample, error) {
+				if drain {
+					return transformer.DrainChain(ctx, chain)
+				}
+				return transformer.FlushChain(ctx, chain)
+			},
+		}
+	}
+	var warnings []string
+	if g.SamplePipelines != nil {
+		var ws []string
+		w.samples, ws = pipeline.NewSampleManager(logger.Named("pipeline"), g.SamplePipelines, newResolver(publisher.PurposeSample))
+		warnings = append(warnings, ws...)
+	}
+	if g.EventPipelines != nil {
+		var ws []string
+		w.events, ws = pipeline.NewEventManager(logger.Named("pipeline"), g.EventPipelines, newResolver(publisher.PurposeEvent))
+		warnings = append(warnings, ws...)
+	}
+	for _, wn := range warnings {
+		logger.Warn(wn)
+	}
+
+	qargs, err := rabbit.QueueArgs(cfg.Rabbit)
+	if err != nil {
+		return nil, err
+	}
+	topo := Topology{
+		Exchanges:  Exchanges(cfg),
+		Topics:     cfg.Notifications.Topics,
+		Priorities: plugins.Priorities(),
+		Durable:    rabbit.Durable(cfg.Rabbit),
+		AutoDelete: cfg.Rabbit.AutoDelete,
+		QueueArgs:  qargs,
+	}
+	for _, u := range cfg.URLs() {
+		l, err := NewListener(ListenerSettings{
+			Logger:   logger.Named("listener"),
+			URL:      u,
+			Config:   cfg,
+			Topology: topo,
+			Handler:  w.handle,
+			OnReady:  w.listenerReady,
+			Prefetch: cfg.Rabbit.PrefetchCount,
+		})
+		if err != nil {
+			return nil, err
+		}
+		w.listeners = append(w.listeners, l)
+	}
+	w.readyLeft.Store(int64(len(w.listeners)))
+	return w, nil
+}
+
+// Exchanges returns the exchanges to listen on: [notification]
+// notification_control_exchanges, plus mitaka's per-service exchange options an
+// operator set explicitly (nova_control_exchange = …), without duplicates.
+func Exchanges(cfg *conf.Config) []string {
+	out := slices.Clone(cfg.Notification.ControlExchanges)
+	for _, svc := range cfg.ExplicitServiceExchanges() {
+		if !slices.Contains(out, svc) {
+			out = append(out, svc)
+		}
+	}
+	return out
+}
+
+func (w *Worker) listenerReady() {
+	if w.readyLeft.Add(-1) == 0 && w.OnReady != nil {
+		w.OnReady()
+	}
+}
+
+// Start starts the publishers, then the listeners (downstream first).
+func (w *Worker) Start(ctx context.Context) error {
+	for _, p := range w.publishers {
+		if err := p.Start(ctx); err != nil {
+			return err
+		}
+	}
+	if w.samples != nil {
+		fctx, cancel := context.WithCancel(context.Background())
+		w.stopFlush = cancel
+		w.flushWG.Go(func() {
+			t := time.NewTicker(flushEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-fctx.Done():
+					return
+				case <-t.C:
+					if err := w.samples.Flush(fctx, false); err != nil && fctx.Err() == nil && w.limiter.allow() {
+						w.logger.Warn("publishing flushed transformer output failed", "error", err)
+					}
+				}
+			}
+		})
+	}
+	if len(w.listeners) == 0 && w.OnReady != nil {
+		w.OnReady()
+	}
+	for _, l := range w.listeners {
+		if err := l.Start(ctx); err != nil {
+			return err
+		}
+	}
+	w.logger.Info("notification service started", "listeners", len(w.listeners), "publishers", len(w.publishers),
+		"exchanges", len(Exchanges(w.gen.Config)), "definitions", w.gen.Files)
+	return nil
+}
+
+// Shutdown stops the listeners (they drain and ack what is in flight), then the
+// publishers; errors are joined. Idempotent; ctx bounds the drain.
+func (w *Worker) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, l := range w.listeners {
+		errs = append(errs, l.Shutdown(ctx))
+	}
+	if w.stopFlush != nil {
+		w.stopFlush()
+		w.flushWG.Wait()
+	}
+	if w.samples != nil {
+		// What buffering transformers still hold is published, not lost.
+		errs = append(errs, w.samples.Flush(ctx, true))
+	}
+	for _, p := range w.publishers {
+		errs = append(errs, p.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Listeners returns the worker's listeners (for stats).
+func (w *Worker) Listeners() []*Listener { return w.listeners }
+
+// handle processes one delivery: decode, samples and event, pipelines, and the
+// ack decision.
+func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) Outcome {
+	dec := w.decoders.Get().(*pyjson.Decoder)
+	n, err := Decode(dec, d.Body, w.maxBytes)
+	w.decoders.Put(dec)
+	if err != nil {
+		reason := reasonOf(err)
+		w.Counters.reject(reason)
+		if w.limiter.allow() {
+			w.logger.Error("rejecting malformed notification", "reason", reason, "error", err, "exchange", d.Exchange, "routing_key", d.RoutingKey, "bytes", len(d.Body))
+		}
+		return Reject
+	}
+	w.Counters.Decoded.Add(1)
+	if err := w.Process(ctx, n); err != nil {
+		w.Counters.PublishFailure.Add(1)
+		if w.limiter.allow() {
+			w.logger.Warn("publishing failed; the notification is requeued", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
+		}
+		// Hold the message a moment before giving it back, so a target that
+		// is down does not become a hot requeue loop.
+		t := time.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		return Requeue
+	}
+	return Ack
+}
+
+// Process runs one notification through the meter definitions and the sample
+// pipelines (info and sample priorities) and through the event converter and
+// the event pipelines (info and error priorities). It returns an error only when
+// a publisher did not accept the outputs: the notification must then not be
+// acked. A conversion problem loses only what depends on it and is counted.
+func (w *Worker) Process(ctx context.Context, n *plugins.Notification) error {
+	var errs []error
+	if w.samples != nil && (n.Priority == "info" || n.Priority == "sample") {
+		for _, src := range w.gen.Meters {
+			samples, err := src.Process(ctx, n)
+			if err != nil {
+				w.Counters.SampleErrors.Add(1)
+				if w.limiter.allow() {
+					w.logger.Warn("a notification could not be fully converted to samples", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
+				}
+			}
+			if len(samples) > 0 {
+				w.Counters.Samples.Add(uint64(len(samples)))
+				if err := w.samples.Publish(ctx, samples); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	if w.events != nil && w.gen.Events != nil && (n.Priority == "info" || n.Priority == "error") {
+		ev, err := w.gen.Events.Convert(n)
+		if err != nil {
+			w.Counters.EventErrors.Add(1)
+			if w.limiter.allow() {
+				w.logger.Warn("event conversion failed", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
+			}
+		}
+		if ev != nil {
+			w.Counters.Events.Add(1)
+			if err := w.events.Publish(ctx, []pipeline.Event{*ev}); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// logLimiter lets through at most n log lines per period, so a flood of bad
+// input cannot flood the log (every message is still counted).
+type logLimiter struct {
+	mu     sync.Mutex
+	n      int
+	period time.Duration
+	start  time.Time
+	count  int
+}
+
+func newLogLimiter(n int, period time.Duration) *logLimiter {
+	return &logLimiter{n: n, period: period}
+}
+
+func (l *logLimiter) allow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if now.Sub(l.start) > l.period {
+		l.start, l.count = now, 0
+	}
+	l.count++
+	return l.count <= l.n
+}
+
+var _ launcher.Service = (*Service)(nil)
+var _ launcher.Reloader = (*Service)(nil)
