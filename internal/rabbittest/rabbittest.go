@@ -40,13 +40,15 @@ func VHost(t testing.TB) string {
 		name = name[:60]
 	}
 	name += "-" + hex.EncodeToString(b[:])
-	ctl(t, "add_vhost", name)
-	t.Cleanup(func() { ctl(t, "delete_vhost", name) })
-	ctl(t, "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+	Ctl(t, "add_vhost", name)
+	t.Cleanup(func() { Ctl(t, "delete_vhost", name) })
+	Ctl(t, "set_permissions", "-p", name, "guest", ".*", ".*", ".*")
 	return "amqp://guest:guest@" + Addr() + "/" + url.PathEscape(name)
 }
 
-func ctl(t testing.TB, args ...string) {
+// Ctl runs rabbitmqctl with args (quietly) and returns its output; the test
+// fails if it fails.
+func Ctl(t testing.TB, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -58,4 +60,5 @@ func ctl(t testing.TB, args ...string) {
 	if err != nil {
 		t.Fatalf("rabbitmqctl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	return string(out)
 }
