@@ -10,6 +10,7 @@ import (
 	"github.com/openstack-go/agent-notification/conf"
 	"github.com/openstack-go/agent-notification/etc"
 	"github.com/openstack-go/agent-notification/pipeline"
+	"github.com/openstack-go/agent-notification/pipeline/publisher"
 	"github.com/openstack-go/agent-notification/plugins"
 )
 
@@ -121,6 +122,19 @@ func (g *Generation) loadPipelines(name, builtin string, load func(string, []byt
 	pc, warnings, err := load(path, data)
 	for _, w := range warnings {
 		g.Warnings = append(g.Warnings, w.String())
+	}
+	if pc != nil {
+		factories, ferr := publisher.Factories()
+		if ferr != nil {
+			return nil, ferr
+		}
+		for _, sink := range pc.Sinks {
+			for _, p := range sink.Publishers {
+				if perr := publisher.Check(factories, p.URL); perr != nil {
+					g.Warnings = append(g.Warnings, fmt.Sprintf("%s: %v: left out of the sink, as Ceilometer does with a publisher it cannot load", p.Pos, perr))
+				}
+			}
+		}
 	}
 	return pc, err
 }

@@ -118,3 +118,20 @@ func lastQuery(q url.Values, key, def string) string {
 	}
 	return def
 }
+
+// Check reports whether a publisher URL names a scheme this agent implements,
+// without creating anything (for validation): ErrUnsupported for schemes
+// Ceilometer has and this agent does not, another error for unknown ones.
+func Check(factories map[string]Factory, raw string) error {
+	u, err := Parse(raw)
+	if err != nil {
+		return err
+	}
+	if _, ok := factories[u.Scheme]; ok {
+		return nil
+	}
+	if knownUnsupported(u.Scheme) {
+		return fmt.Errorf("%w: %s://", ErrUnsupported, u.Scheme)
+	}
+	return fmt.Errorf("publisher %q: unknown scheme %q", conf.MaskURL(raw), u.Scheme)
+}
