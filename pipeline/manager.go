@@ -66,6 +66,18 @@ type samplePipeline struct {
 	source       *SourceConfig
 	transformers []Transformer
 	publishers   []namedSamplePublisher
+	// routed pipelines hand their (filtered, validated) samples to the
+	// router instead of transforming them here: their transformers keep
+	// state, which must live in exactly one place in the deployment.
+	routed bool
+}
+
+// Router sends the samples of a routed pipeline to the single owner of their
+// partition — possibly another worker or another agent — which runs them
+// through the pipeline with Deliver. Route returns once the samples are safely
+// handed over (e.g. confirmed by the broker). It is called concurrently.
+type Router interface {
+	Route(ctx context.Context, pipeline string, samples []Sample) error
 }
 
 type eventPipeline struct {
@@ -88,7 +100,58 @@ type SampleManager struct {
 	logger    hclog.Logger
 	pipelines []samplePipeline
 	flush     func(ctx context.Context, chain []Transformer, drain bool) ([]Sample, error)
+	router    Router
 	Stats     Stats
+}
+
+// Route makes the pipelines for which routed(chain) is true hand their samples
+// to r (see Router). It must be called before the manager is used, at most once.
+// It returns the names of the routed pipelines.
+func (m *SampleManager) Route(r Router, routed func(chain []Transformer) bool) []string {
+	m.router = r
+	var names []string
+	for i := range m.pipelines {
+		p := &m.pipelines[i]
+		if len(p.transformers) > 0 && routed(p.transformers) {
+			p.routed = true
+			names = append(names, p.name)
+		}
+	}
+	return names
+}
+
+// Deliver runs samples that were routed to this worker through pipeline: its
+// transformers, its publishers, then a flush of its transformers. It returns
+// an error when a publisher did not accept the output.
+func (m *SampleManager) Deliver(ctx context.Context, pipeline string, samples []Sample) error {
+	for i := range m.pipelines {
+		p := &m.pipelines[i]
+		if p.name != pipeline {
+			continue
+		}
+		var errs []error
+		sel := samples
+		for _, t := range p.transformers {
+			if len(sel) == 0 {
+				break
+			}
+			out, err := t.Transform(ctx, sel)
+			if err != nil && !errors.Is(err, ErrDrop) {
+				errs = append(errs, fmt.Errorf("pipeline %s: transformer %s: %w", p.name, t.Name(), err))
+			}
+			sel = out
+		}
+		errs = append(errs, m.publish(ctx, p, sel))
+		if m.flush != nil {
+			out, err := m.flush(ctx, p.transformers, false)
+			if err != nil {
+				m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
+			}
+			errs = append(errs, m.publish(ctx, p, out))
+		}
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("pipeline: no pipeline %q to deliver to", pipeline)
 }
 
 // NewSampleManager builds the sample pipelines of cfg. A publisher or a
@@ -152,6 +215,14 @@ func (m *SampleManager) Publish(ctx context.Context, samples []Sample) error {
 			}
 			sel = append(sel, *s)
 		}
+		if p.routed {
+			if len(sel) > 0 {
+				if err := m.router.Route(ctx, p.name, sel); err != nil {
+					errs = append(errs, fmt.Errorf("pipeline %s: route: %w", p.name, err))
+				}
+			}
+			continue
+		}
 		for _, t := range p.transformers {
 			if len(sel) == 0 {
 				break
@@ -181,7 +252,30 @@ func (m *SampleManager) Flush(ctx context.Context, drain bool) error {
 		if len(p.transformers) == 0 || m.flush == nil {
 			continue
 		}
+		if p.routed && !drain {
+			// Flushed by Deliver, where the samples arrive; the periodic
+			// flush still reaches them through FlushRouted.
+			continue
+		}
 		out, err := m.flush(ctx, p.transformers, drain)
+		if err != nil {
+			m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
+		}
+		errs = append(errs, m.publish(ctx, p, out))
+	}
+	return errors.Join(errs...)
+}
+
+// FlushRouted flushes the routed pipelines' transformers on this worker (for
+// the periodic flush of the partitions it owns) and publishes what they release.
+func (m *SampleManager) FlushRouted(ctx context.Context) error {
+	var errs []error
+	for i := range m.pipelines {
+		p := &m.pipelines[i]
+		if !p.routed || m.flush == nil {
+			continue
+		}
+		out, err := m.flush(ctx, p.transformers, false)
 		if err != nil {
 			m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
 		}
