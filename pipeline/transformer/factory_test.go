@@ -81,6 +81,12 @@ func TestMitakaPipeline(t *testing.T) {
 	m, warns := pipeline.NewSampleManager(hclog.NewNullLogger(), cfg, pipeline.Resolver{
 		SamplePublisher: func(pipeline.PublisherConfig) (pipeline.SamplePublisher, error) { return nopPublisher{}, nil },
 		Transformers:    resolve,
+		Flush: func(ctx context.Context, chain []pipeline.Transformer, drain bool) ([]pipeline.Sample, error) {
+			if drain {
+				return DrainChain(ctx, chain)
+			}
+			return FlushChain(ctx, chain)
+		},
 	})
 	if m == nil || len(warns) != 0 {
 		t.Fatalf("manager: %v", warns)
