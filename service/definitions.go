@@ -9,6 +9,7 @@ import (
 	"github.com/openstack-go/agent-notification/etc"
 	"github.com/openstack-go/agent-notification/plugins/event"
 	"github.com/openstack-go/agent-notification/plugins/meter"
+	"github.com/openstack-go/agent-notification/plugins/seed"
 )
 
 // defaultMeterDir is [meter] meter_definitions_dirs' default: with the option
@@ -103,7 +104,20 @@ func loadMeters(g *Generation) ([]SampleSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []SampleSource{meter.NewRelay(s), engine}, nil
+	sources := []SampleSource{meter.NewRelay(s), engine}
+	if cfg.IsSet("notification", "disable_non_metric_meters") && !cfg.Notification.DisableNonMetric {
+		// A mitaka configuration that turned the existence meters on: the
+		// seed's plugins that Ceilometer 19 no longer has.
+		for _, p := range seed.Plugins(seed.Settings{
+			SampleSource:      cfg.SampleSource,
+			ReservedNamespace: cfg.ReservedMetadata.Namespace,
+			ReservedLength:    cfg.ReservedMetadata.Length,
+			ReservedKeys:      cfg.ReservedMetadata.Keys,
+		}) {
+			sources = append(sources, p)
+		}
+	}
+	return sources, nil
 }
 
 // loadEvents compiles the event definitions.

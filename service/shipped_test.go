@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/plugins/seed"
 )
 
 // TestShippedFilesLoad loads Ceilometer's own files of both eras as a whole
@@ -68,3 +69,31 @@ func TestShippedFilesLoad(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedPluginsFollowDisableNonMetricMeters checks that mitaka's existence
+// plugins run only when a (mitaka) configuration sets
+// disable_non_metric_meters = false, as in mitaka; Zed has no such option.
+func TestSeedPluginsFollowDisableNonMetricMeters(t *testing.T) {
+	base := -1
+	for _, conf := range []string{"", "[notification]\ndisable_non_metric_meters = true\n", "[notification]\ndisable_non_metric_meters = false\n"} {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "c.conf")
+		_ = os.WriteFile(p, []byte("[DEFAULT]\n"+conf), 0o644)
+		g, err := Load("agent-notification", []string{"--config-file", p}, confBundle())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := base
+		if base < 0 {
+			base, want = len(g.Meters), len(g.Meters)
+		}
+		if strings.Contains(conf, "false") {
+			want = base + len(seed.Factories())
+		}
+		if len(g.Meters) != want {
+			t.Errorf("%q: %d sample endpoints, want %d", conf, len(g.Meters), want)
+		}
+	}
+}
+
+func confBundle() *conf.Bundle { return conf.NewBundle([]string{}) }
