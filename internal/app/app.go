@@ -41,6 +41,9 @@ commands:
                  every error with file:line (exit 0 valid, 3 invalid, 2 usage)
   notify         send test notifications to the broker the way OpenStack
                  services do (see notify --help)
+  replay FILE    run the notifications of a JSON-lines file through the
+                 definitions and pipelines, without a broker, and print what
+                 each publisher would receive (see replay --help)
 
 options (oslo.config / oslo.log):
   --config-file PATH    read PATH; repeatable, later files override earlier ones
@@ -71,6 +74,8 @@ func Main(args []string, stdout, stderr io.Writer, version string) int {
 		return checkConfig(rest, stdout, stderr)
 	case "notify":
 		return notify(rest, stdout, stderr)
+	case "replay":
+		return replay(rest, stdout, stderr)
 	case "help":
 		fmt.Fprintf(stdout, usage, Prog)
 		return launcher.ExitOK
