@@ -26,7 +26,13 @@ import (
 // tests start it (and the launcher re-execs it for workers) as the real agent.
 const envMain = "AGENT_NOTIFICATION_TEST_MAIN"
 
+// envForeground makes the test binary behave as cmd/worker.
+const envForeground = "AGENT_NOTIFICATION_TEST_FOREGROUND"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(envForeground) != "" {
+		os.Exit(RunForeground(append([]string{"worker"}, os.Args[1:]...), os.Stdout, os.Stderr, "test"))
+	}
 	if os.Getenv(envMain) != "" || launcher.IsWorker() {
 		os.Exit(Main(append([]string{Prog}, os.Args[1:]...), os.Stdout, os.Stderr, "test"))
 	}
@@ -342,5 +348,44 @@ func TestCheckConfig(t *testing.T) {
 	}
 	if code := Main([]string{Prog, "check-config", "--bogus"}, &out, &errOut, "t"); code != ExitUsage {
 		t.Errorf("bad flag: exit %d", code)
+	}
+}
+
+// TestForegroundWorker runs cmd/worker's code path: one service in the
+// foreground, no launcher; it consumes, publishes, and stops on SIGTERM.
+func TestForegroundWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a worker against RabbitMQ")
+	}
+	amqpURL := rabbittest.VHost(t)
+	dir := t.TempDir()
+	writeAgentConfig(t, dir, amqpURL, 4, "'*'")
+	events := collectEvents(t, amqpURL)
+	exe, _ := os.Executable()
+	a := &agent{t: t, dir: dir, out: &lockedBuffer{}, done: make(chan error, 1)}
+	a.cmd = exec.Command(exe, "--config-file", filepath.Join(dir, "ceilometer.conf"))
+	a.cmd.Env = append(os.Environ(), envForeground+"=1")
+	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.done <- a.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = a.cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("worker output:\n%s", a.out.String())
+		}
+	})
+	a.waitLog("worker ready", 1, 60*time.Second)
+	if n := len(children(a.cmd.Process.Pid)); n != 0 {
+		t.Errorf("the foreground worker started %d children (workers is ignored)", n)
+	}
+	ids := sendMany(t, amqpURL, 50, "compute.instance.exists")
+	if lost, dup := events.waitFor(t, ids, 30*time.Second); lost != 0 || dup != 0 {
+		t.Errorf("lost %d, duplicated %d", lost, dup)
+	}
+	a.signal(syscall.SIGTERM)
+	if code := a.wait(30 * time.Second); code != 0 {
+		t.Errorf("exit status %d", code)
 	}
 }
