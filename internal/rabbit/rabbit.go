@@ -137,6 +137,9 @@ func ParseTransportURL(raw string) ([]Endpoint, error) {
 type Settings struct {
 	Heartbeat time.Duration // 0 = amqp091's default (10 s)
 	TLS       *tls.Config   // used for TLS endpoints; nil = system roots
+	// ForceTLS connects with TLS even to endpoints whose URL does not say so
+	// ([oslo_messaging_rabbit] ssl = true).
+	ForceTLS bool
 	// ConnectionName is shown in the broker's management UI.
 	ConnectionName string
 }
@@ -149,6 +152,7 @@ func SettingsFromConfig(c *conf.Config) (Settings, error) {
 		// interval after which the peer is considered dead at twice it.
 		s.Heartbeat = c.Rabbit.HeartbeatTimeout / 2
 	}
+	s.ForceTLS = c.Rabbit.SSL
 	if c.Rabbit.SSL || c.Rabbit.SSLCAFile != "" || c.Rabbit.SSLCertFile != "" {
 		t, err := TLSConfig(c.Rabbit)
 		if err != nil {
@@ -206,6 +210,9 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 	for k := 0; k < len(eps); k++ {
 		i := (start + k) % len(eps)
 		ep := eps[i]
+		if s.ForceTLS {
+			ep.TLS = true
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
