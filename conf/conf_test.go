@@ -2,6 +2,7 @@ package conf
 
 import (
 	"bufio"
+	"fmt"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -528,5 +529,23 @@ some_password = ServiceCredPw
 	scrubbed := Scrub("failed with T3lemetrySecret and ServiceCredPw", c.Secrets())
 	if strings.Contains(scrubbed, "T3lemetrySecret") || strings.Contains(scrubbed, "ServiceCredPw") {
 		t.Errorf("Scrub: %s", scrubbed)
+	}
+}
+
+func TestInterpolationIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[DEFAULT]\nhost = $a0\n")
+	for i := 0; i < 9; i++ {
+		fmt.Fprintf(&b, "a%d = $a%d$a%d$a%d$a%d\n", i, i+1, i+1, i+1, i+1)
+	}
+	b.WriteString("a9 = xxxxxxxxxxxxxxxx\n")
+	dir := writeFiles(t, map[string]string{"bomb.conf": b.String()})
+	start := time.Now()
+	_, err := load(t, "--config-file", filepath.Join(dir, "bomb.conf"))
+	if err == nil || !strings.Contains(err.Error(), "bomb.conf:2") {
+		t.Errorf("an exponential interpolation must fail with file:line, got %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

@@ -98,7 +98,21 @@ func errorAt(n Name, loc Location, msg string) error {
 // effective values of other options, as oslo.config does at read time. A bare
 // name is looked up in the same group first, then in [DEFAULT]; "$$" and "\$"
 // are a literal dollar. depth guards against reference cycles.
-func (v *Values) interpolate(group, raw string, depth int) (string, error) {
+// maxInterpolation bounds the references one value may expand (directly or
+// through others), and the length of the result, so that a hostile file such as
+// "x = $y$y$y", "y = $z$z$z" … cannot make loading take exponential time.
+const (
+	maxInterpolationRefs = 10000
+	maxInterpolatedBytes = 1 << 20
+)
+
+// interp interpolates one option value (see interpolate).
+func (v *Values) interp(group, raw string) (string, error) {
+	budget := maxInterpolationRefs
+	return v.interpolate(group, raw, 0, &budget)
+}
+
+func (v *Values) interpolate(group, raw string, depth int, budget *int) (string, error) {
 	if !strings.ContainsRune(raw, '$') {
 		return raw, nil
 	}
@@ -145,11 +159,18 @@ func (v *Values) interpolate(group, raw string, depth int) (string, error) {
 			b.WriteByte('$')
 			continue
 		}
-		val, err := v.lookupRef(group, ref, depth)
+		*budget--
+		if *budget < 0 {
+			return "", fmt.Errorf("interpolation expands too many references")
+		}
+		val, err := v.lookupRef(group, ref, depth, budget)
 		if err != nil {
 			return "", err
 		}
 		b.WriteString(val)
+		if b.Len() > maxInterpolatedBytes {
+			return "", fmt.Errorf("interpolated value is longer than %d bytes", maxInterpolatedBytes)
+		}
 	}
 	return b.String(), nil
 }
@@ -158,7 +179,7 @@ func isIdent(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-func (v *Values) lookupRef(group, ref string, depth int) (string, error) {
+func (v *Values) lookupRef(group, ref string, depth int, budget *int) (string, error) {
 	candidates := []Name{{group, ref}, {"DEFAULT", ref}}
 	if g, n, ok := strings.Cut(ref, "."); ok {
 		candidates = []Name{{normalizeGroup(g), n}}
@@ -169,7 +190,7 @@ func (v *Values) lookupRef(group, ref string, depth int) (string, error) {
 			if !ok {
 				return "", nil
 			}
-			return v.interpolate(c.Group, strings.Join(raws, ","), depth+1)
+			return v.interpolate(c.Group, strings.Join(raws, ","), depth+1, budget)
 		}
 	}
 	// An option the agent does not register but the file sets (e.g. a value shared
@@ -177,7 +198,7 @@ func (v *Values) lookupRef(group, ref string, depth int) (string, error) {
 	for _, c := range candidates {
 		for i := len(v.unknown) - 1; i >= 0; i-- {
 			if e := v.unknown[i]; e.Group == c.Group && e.Key == c.Name {
-				return v.interpolate(c.Group, e.Value, depth+1)
+				return v.interpolate(c.Group, e.Value, depth+1, budget)
 			}
 		}
 	}
@@ -190,7 +211,7 @@ func (v *Values) String(n Name) (string, bool, error) {
 	if !ok {
 		return "", false, nil
 	}
-	s, err := v.interpolate(n.Group, raws[len(raws)-1], 0)
+	s, err := v.interp(n.Group, raws[len(raws)-1])
 	if err != nil {
 		return "", true, errorAt(n, locs[len(locs)-1], err.Error())
 	}
@@ -220,7 +241,7 @@ func (v *Values) Int(n Name) (int, bool, error) {
 		return 0, false, nil
 	}
 	loc := locs[len(locs)-1]
-	s, err := v.interpolate(n.Group, raws[len(raws)-1], 0)
+	s, err := v.interp(n.Group, raws[len(raws)-1])
 	if err != nil {
 		return 0, true, errorAt(n, loc, err.Error())
 	}
@@ -250,7 +271,7 @@ func (v *Values) Float(n Name) (float64, bool, error) {
 		return 0, false, nil
 	}
 	loc := locs[len(locs)-1]
-	s, err := v.interpolate(n.Group, raws[len(raws)-1], 0)
+	s, err := v.interp(n.Group, raws[len(raws)-1])
 	if err != nil {
 		return 0, true, errorAt(n, loc, err.Error())
 	}
@@ -268,7 +289,7 @@ func (v *Values) Bool(n Name) (bool, error) {
 		return false, nil
 	}
 	loc := locs[len(locs)-1]
-	s, err := v.interpolate(n.Group, raws[len(raws)-1], 0)
+	s, err := v.interp(n.Group, raws[len(raws)-1])
 	if err != nil {
 		return false, errorAt(n, loc, err.Error())
 	}
@@ -292,7 +313,7 @@ func (v *Values) List(n Name) ([]string, error) {
 	var out []string
 	if o != nil && o.Type == TypeMulti {
 		for i, r := range raws {
-			s, err := v.interpolate(n.Group, r, 0)
+			s, err := v.interp(n.Group, r)
 			if err != nil {
 				return nil, errorAt(n, locs[i], err.Error())
 			}
@@ -304,7 +325,7 @@ func (v *Values) List(n Name) ([]string, error) {
 		return out, nil
 	}
 	loc := locs[len(locs)-1]
-	s, err := v.interpolate(n.Group, raws[len(raws)-1], 0)
+	s, err := v.interp(n.Group, raws[len(raws)-1])
 	if err != nil {
 		return nil, errorAt(n, loc, err.Error())
 	}
@@ -341,7 +362,7 @@ func (v *Values) Display(n Name) string {
 	}
 	var vals []string
 	for _, r := range raws {
-		s, err := v.interpolate(n.Group, r, 0)
+		s, err := v.interp(n.Group, r)
 		if err != nil {
 			s = r
 		}
