@@ -2,8 +2,8 @@ package conf
 
 import (
 	"bufio"
-	"fmt"
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
