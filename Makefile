@@ -38,6 +38,10 @@ test-short: ## run the tests that need nothing but Go (-short)
 run: build rabbitmq ## run the agent in the foreground with etc/ceilometer.conf against the local broker (Ctrl-C stops it)
 	./$(BIN)/agent-notification $(RUN_ARGS)
 
+.PHONY: chaos
+chaos: rabbitmq ## fault scenarios on the local broker (SIGTERM/SIGHUP/kill -9 mid-stream, output down), larger streams; prints lost/duplicated/pause
+	CHAOS=1 $(GO) test -count=1 -timeout 20m -run 'TestChaos|TestListenerRecovers' -v ./internal/app/ ./service/ | grep -E '^(---|ok|FAIL|\s+chaos|\s+worker_test)'
+
 .PHONY: bench
 bench: rabbitmq ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem -count=3 $(PKGS)

@@ -158,6 +158,8 @@ type eventCollector struct {
 	mu   sync.Mutex
 	seen map[string]int
 	last time.Time
+	// onArrival, when set (before events flow), is called for each message.
+	onArrival func(time.Time)
 }
 
 func collectEvents(t *testing.T, amqpURL string) *eventCollector {
@@ -193,7 +195,11 @@ func collectEvents(t *testing.T, amqpURL string) *eventCollector {
 				c.seen[id.(string)]++
 			}
 			c.last = time.Now()
+			hook := c.onArrival
 			c.mu.Unlock()
+			if hook != nil {
+				hook(time.Now())
+			}
 		}
 	}()
 	return c
