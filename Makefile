@@ -73,8 +73,9 @@ tidy-check: ## fail if go.mod/go.sum are not tidy
 
 .PHONY: install
 install: build ## install the binaries under PREFIX and the default configuration under SYSCONFDIR (existing files are kept)
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BIN)/agent-notification $(BIN)/worker $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 docs/agent-notification.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	@for f in $$(cd etc && find . -type f ! -name '*.go'); do \
 		if [ ! -e $(DESTDIR)$(SYSCONFDIR)/$$f ]; then install -D -m 0644 etc/$$f $(DESTDIR)$(SYSCONFDIR)/$$f; fi; \
