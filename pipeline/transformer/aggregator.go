@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pytime"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -58,7 +59,7 @@ type Aggregator struct {
 	maxKeys       int
 
 	mu       sync.Mutex
-	initial  isoTime
+	initial  pytime.Time
 	started  bool
 	count    int64 // aggregated_samples
 	groups   map[string]*aggGroup
@@ -200,7 +201,7 @@ func (t *Aggregator) Transform(_ context.Context, samples []pipeline.Sample) ([]
 // add is handle_sample, side effects in mitaka's order.
 func (t *Aggregator) add(s *pipeline.Sample) error {
 	if !t.started {
-		ts, err := parseISOTime(s.Timestamp)
+		ts, err := pytime.Parse(s.Timestamp)
 		if err != nil {
 			return err
 		}
@@ -284,7 +285,7 @@ func (t *Aggregator) release(all bool) ([]pipeline.Sample, error) {
 	if !t.started {
 		return nil, nil
 	}
-	expired := t.hasRetention && t.now().UnixMicro()-int64(t.initial) > t.retention.Microseconds()
+	expired := t.hasRetention && t.now().UnixMicro()-t.initial.UnixMicro() > t.retention.Microseconds()
 	full := t.hasSize && t.count >= t.size
 	if !full && !expired && !all {
 		return nil, nil

@@ -5,12 +5,10 @@ package transformer
 // (re.sub) and the scale.
 
 import (
-	"fmt"
 	"regexp"
-	"strconv"
-	"strings"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pyre"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -208,13 +206,8 @@ func (c *conversion) typ(s *pipeline.Sample) string {
 
 // rename is one map_from/map_to pair: re.sub(pattern, template, value).
 type rename struct {
-	re    *regexp.Regexp
-	parts []tmplPart
-}
-
-type tmplPart struct {
-	lit   string
-	group int // -1: lit
+	re   *regexp.Regexp
+	tmpl *pyre.Template
 }
 
 // decodeRename builds the rename of attr, or nil when map_from or map_to
@@ -241,151 +234,25 @@ func decodeRename(from, to *params, attr string, warn func(conf.Warning)) (*rena
 		warn(ppos.Warnf("map_from/map_to %s must both be strings: the rename is never applied", attr))
 		return nil, nil
 	}
-	re, err := regexp.Compile(pat)
+	re, err := pyre.Compile(pat)
 	if err != nil {
-		if looksPythonOnly(pat) {
+		if pyre.IsUnsupported(err) {
 			return nil, ppos.Errorf("regular expression %q uses syntax Go's RE2 engine cannot run: %v", pat, err)
 		}
 		warn(ppos.Warnf("invalid regular expression %q (%v): the rename is never applied, as in Ceilometer", pat, err))
 		return nil, nil
 	}
-	parts, err := parseTemplate(tmpl, re)
+	t, err := pyre.ParseTemplate(tmpl, re)
 	if err != nil {
 		warn(tpos.Warnf("invalid replacement %q (%v): the rename is never applied, as in Ceilometer", tmpl, err))
 		return nil, nil
 	}
-	return &rename{re: re, parts: parts}, nil
-}
-
-// looksPythonOnly reports whether pat uses Python regex features RE2 lacks.
-func looksPythonOnly(pat string) bool {
-	for _, s := range []string{"(?=", "(?!", "(?<=", "(?<!", "(?P=", "(?#", "(?(", "\\1", "\\2", "\\3", "\\4", "\\5", "\\6", "\\7", "\\8", "\\9", "*+", "++", "?+", "(?>"} {
-		if strings.Contains(pat, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// parseTemplate parses a Python 3 re.sub replacement: \1…\99, \g<n>,
-// \g<name>, the escapes \a \b \f \n \r \t \v \\, octal \0 and \ooo; other
-// backslashes before a non-letter stay as written; before a letter they are
-// an error ("bad escape").
-func parseTemplate(t string, re *regexp.Regexp) ([]tmplPart, error) {
-	var parts []tmplPart
-	var lit strings.Builder
-	flush := func() {
-		if lit.Len() > 0 {
-			parts = append(parts, tmplPart{lit: lit.String(), group: -1})
-			lit.Reset()
-		}
-	}
-	group := func(g int) error {
-		if g < 0 || g > re.NumSubexp() {
-			return fmt.Errorf("invalid group reference %d", g)
-		}
-		flush()
-		parts = append(parts, tmplPart{group: g})
-		return nil
-	}
-	isOct := func(c byte) bool { return c >= '0' && c <= '7' }
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if c != '\\' {
-			lit.WriteByte(c)
-			continue
-		}
-		if i+1 >= len(t) {
-			return nil, fmt.Errorf("bad escape (end of pattern)")
-		}
-		i++
-		c = t[i]
-		switch {
-		case c == 'g':
-			if i+1 >= len(t) || t[i+1] != '<' {
-				return nil, fmt.Errorf("missing <")
-			}
-			end := strings.IndexByte(t[i+2:], '>')
-			if end < 0 {
-				return nil, fmt.Errorf("missing >, unterminated name")
-			}
-			name := t[i+2 : i+2+end]
-			i += 2 + end
-			if n, err := strconv.Atoi(name); err == nil && name != "" && name[0] != '-' && name[0] != '+' {
-				if err := group(n); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			idx := re.SubexpIndex(name)
-			if idx < 0 {
-				return nil, fmt.Errorf("unknown group name %q", name)
-			}
-			if err := group(idx); err != nil {
-				return nil, err
-			}
-		case c == '0':
-			// \0 and up to two more octal digits: a character.
-			j := i + 1
-			for j < len(t) && j < i+3 && isOct(t[j]) {
-				j++
-			}
-			v, _ := strconv.ParseUint(t[i:j], 8, 32)
-			lit.WriteRune(rune(v))
-			i = j - 1
-		case c >= '1' && c <= '9':
-			if i+2 < len(t) && isOct(c) && isOct(t[i+1]) && isOct(t[i+2]) {
-				v, _ := strconv.ParseUint(t[i:i+3], 8, 32)
-				if v > 0o377 {
-					return nil, fmt.Errorf("octal escape value \\%s outside of range 0-0o377", t[i:i+3])
-				}
-				lit.WriteRune(rune(v))
-				i += 2
-				continue
-			}
-			n := int(c - '0')
-			if i+1 < len(t) && t[i+1] >= '0' && t[i+1] <= '9' {
-				n = n*10 + int(t[i+1]-'0')
-				i++
-			}
-			if err := group(n); err != nil {
-				return nil, err
-			}
-		default:
-			if e, ok := map[byte]byte{'a': 7, 'b': 8, 'f': 12, 'n': 10, 'r': 13, 't': 9, 'v': 11, '\\': '\\'}[c]; ok {
-				lit.WriteByte(e)
-			} else if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
-				return nil, fmt.Errorf("bad escape \\%c", c)
-			} else {
-				lit.WriteByte('\\')
-				lit.WriteByte(c)
-			}
-		}
-	}
-	flush()
-	return parts, nil
+	return &rename{re: re, tmpl: t}, nil
 }
 
 // apply is re.sub(pattern, template, s): every non-overlapping match
 // replaced; a group that did not take part in the match is empty.
 func (r *rename) apply(s string) string {
-	ms := r.re.FindAllStringSubmatchIndex(s, -1)
-	if ms == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range ms {
-		b.WriteString(s[last:m[0]])
-		for _, p := range r.parts {
-			if p.group < 0 {
-				b.WriteString(p.lit)
-			} else if a := m[2*p.group]; a >= 0 {
-				b.WriteString(s[a:m[2*p.group+1]])
-			}
-		}
-		last = m[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	out, _ := r.tmpl.Sub(r.re, s, 0) // no limit: no error
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pytime"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -145,11 +146,11 @@ func TestGolden(t *testing.T) {
 				var err error
 				if st.flush {
 					if st.now != "" {
-						us, perr := parseISOTime(st.now)
+						us, perr := pytime.Parse(st.now)
 						if perr != nil {
 							t.Fatal(perr)
 						}
-						now = time.UnixMicro(int64(us))
+						now = time.UnixMicro(us.UnixMicro())
 					}
 					if f, ok := tr.(Flusher); ok {
 						got, err = f.Flush(ctx)

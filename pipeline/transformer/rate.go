@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pytime"
 	"github.com/openstack-go/agent-notification/pipeline"
 )
 
@@ -18,7 +19,7 @@ type stateKey struct{ name, resourceID string }
 // sample.
 type prevSample struct {
 	volume value
-	ts     isoTime
+	ts     pytime.Time
 }
 
 // scaleOne is rate_of_change's default scale, the expression "1".
@@ -114,7 +115,7 @@ func (t *RateOfChange) Transform(_ context.Context, samples []pipeline.Sample) (
 			}
 		}
 		rate := floatValue(0)
-		if td := deltaSeconds(prev.ts, ts); td != 0 {
+		if td := pytime.Seconds(prev.ts, ts); td != 0 {
 			x, err := arith(opMul, floatValue(1), delta)
 			if err == nil {
 				rate, err = arith(opDiv, x, floatValue(td))
@@ -139,16 +140,16 @@ func (t *RateOfChange) Transform(_ context.Context, samples []pipeline.Sample) (
 // key's latest sample and returns the previous one, or false when s gives
 // no output (no key, bad timestamp, first sample, out of order — counted).
 // ts is s's timestamp.
-func observe(b *base, cache *boundedMap[stateKey, prevSample], s *pipeline.Sample) (prev prevSample, ts isoTime, ok bool) {
+func observe(b *base, cache *boundedMap[stateKey, prevSample], s *pipeline.Sample) (prev prevSample, ts pytime.Time, ok bool) {
 	key, err := keyOf(s)
 	if err != nil {
 		b.drop(s, err)
-		return prevSample{}, 0, false
+		return prevSample{}, pytime.Time{}, false
 	}
-	ts, err = parseISOTime(s.Timestamp)
+	ts, err = pytime.Parse(s.Timestamp)
 	if err != nil {
 		b.drop(s, err)
-		return prevSample{}, 0, false
+		return prevSample{}, pytime.Time{}, false
 	}
 	cur := prevSample{volume: fromJSON(s.Volume), ts: ts}
 	p, had := cache.get(key)
@@ -160,16 +161,16 @@ func observe(b *base, cache *boundedMap[stateKey, prevSample], s *pipeline.Sampl
 		if b.logger.IsDebug() {
 			b.logger.Debug("dropping sample with no predecessor", "meter", s.Name, "resource_id", key.resourceID)
 		}
-		return prevSample{}, 0, false
+		return prevSample{}, pytime.Time{}, false
 	}
 	prev = *p
-	if deltaSeconds(prev.ts, ts) < 0 {
+	if pytime.Seconds(prev.ts, ts) < 0 {
 		// Disallow violations of the arrow of time; keep the newer sample.
 		b.stats.OutOfOrder.Add(1)
 		if b.logger.IsDebug() {
 			b.logger.Debug("dropping out of time order sample", "meter", s.Name, "resource_id", key.resourceID, "timestamp", pyStrValue(s.Timestamp))
 		}
-		return prevSample{}, 0, false
+		return prevSample{}, pytime.Time{}, false
 	}
 	*p = cur
 	return prev, ts, true

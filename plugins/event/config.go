@@ -7,6 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 	"github.com/openstack-go/agent-notification/plugins/jsonpath"
@@ -134,14 +135,14 @@ func (l *loader) definition(n *yaml.Node, pos conf.Position, index int) *definit
 	var etNode, traitsNode *yaml.Node
 	var etPos, traitsPos conf.Position
 	for _, p := range pairs {
-		key, _ := pyValue(p.Key, 0)
+		key, _ := pyval.FromYAML(p.Key, pyval.KeyStr)
 		switch key {
 		case "event_type":
 			etNode, etPos = p.Value, pos.Key(p.Value, "event_type")
 		case "traits":
 			traitsNode, traitsPos = p.Value, pos.Key(p.Value, "traits")
 		default:
-			l.warn(pos.Key(p.Key, pyStr(key)), "unknown key, ignored")
+			l.warn(pos.Key(p.Key, pyval.Str(key)), "unknown key, ignored")
 		}
 	}
 	if etNode == nil {
@@ -199,7 +200,7 @@ func (l *loader) eventTypes(n *yaml.Node, pos conf.Position) ([]string, bool) {
 	n = conf.ResolveYAML(n)
 	switch n.Kind {
 	case yaml.ScalarNode:
-		v, err := pyScalar(n)
+		v, err := pyval.Scalar(n)
 		if err != nil {
 			l.fail(pos, "%v", err)
 			return nil, false
@@ -226,7 +227,7 @@ func (l *loader) eventTypes(n *yaml.Node, pos conf.Position) ([]string, bool) {
 		out := make([]string, 0, len(items))
 		for i, c := range items {
 			c = conf.ResolveYAML(c)
-			v, err := pyValue(c, 0)
+			v, err := pyval.FromYAML(c, pyval.KeyStr)
 			s, ok := v.(string)
 			if err != nil || !ok {
 				l.fail(pos.Index(c, i), "event_type entries must be strings, found %s", conf.YAMLKind(c))
@@ -267,7 +268,7 @@ func (l *loader) traits(n *yaml.Node, pos conf.Position, add func(*trait)) {
 		if l.stop() {
 			return
 		}
-		kv, err := pyValue(p.Key, 0)
+		kv, err := pyval.FromYAML(p.Key, pyval.KeyStr)
 		if err != nil {
 			l.fail(pos.Child(p.Key, ""), "%v", err)
 			add(nil)
@@ -275,7 +276,7 @@ func (l *loader) traits(n *yaml.Node, pos conf.Position, add func(*trait)) {
 		}
 		name, isStr := kv.(string)
 		if !isStr {
-			name = pyStr(kv)
+			name = pyval.Str(kv)
 			l.warn(pos.Key(p.Key, name), "trait name is %s: Ceilometer publishes it with that type, this agent as the string %q", conf.YAMLKind(p.Key), name)
 		}
 		add(l.trait(name, p.Value, pos.Key(p.Value, name)))
@@ -300,7 +301,7 @@ func (l *loader) trait(name string, n *yaml.Node, pos conf.Position) *trait {
 		var typeNode, pluginNode *yaml.Node
 		fields = nil
 		for _, p := range pairs {
-			key, _ := pyValue(p.Key, 0)
+			key, _ := pyval.FromYAML(p.Key, pyval.KeyStr)
 			switch key {
 			case "fields":
 				fields, fieldsPos = p.Value, pos.Key(p.Value, "fields")
@@ -309,7 +310,7 @@ func (l *loader) trait(name string, n *yaml.Node, pos conf.Position) *trait {
 			case "plugin":
 				pluginNode = p.Value
 			default:
-				l.warn(pos.Key(p.Key, pyStr(key)), "unknown key, ignored")
+				l.warn(pos.Key(p.Key, pyval.Str(key)), "unknown key, ignored")
 			}
 		}
 		if fields == nil {
@@ -335,7 +336,7 @@ func (l *loader) trait(name string, n *yaml.Node, pos conf.Position) *trait {
 
 // traitType reads type: models.Trait.get_type_by_name (case-insensitive).
 func (l *loader) traitType(t *trait, n *yaml.Node, pos conf.Position) bool {
-	v, err := pyValue(n, 0)
+	v, err := pyval.FromYAML(n, pyval.KeyStr)
 	s, ok := v.(string)
 	if err != nil || !ok {
 		l.fail(pos, "trait type must be a string, found %s", conf.YAMLKind(n))
@@ -365,7 +366,7 @@ func (l *loader) traitType(t *trait, n *yaml.Node, pos conf.Position) bool {
 // order: Ceilometer joins them as "(p1)|(p2)"), or an integer constant.
 func (l *loader) fields(t *trait, n *yaml.Node, pos conf.Position) bool {
 	n = conf.ResolveYAML(n)
-	v, err := pyValue(n, 0)
+	v, err := pyval.FromYAML(n, pyval.KeyStr)
 	if err != nil {
 		l.fail(pos, "%v", err)
 		return false
@@ -377,7 +378,7 @@ func (l *loader) fields(t *trait, n *yaml.Node, pos conf.Position) bool {
 		default:
 			parts := make([]string, len(list))
 			for i, e := range list {
-				parts[i] = "(" + pyStr(e) + ")"
+				parts[i] = "(" + pyval.Str(e) + ")"
 			}
 			v = strings.Join(parts, "|")
 		}
@@ -403,7 +404,7 @@ func (l *loader) fields(t *trait, n *yaml.Node, pos conf.Position) bool {
 // plugin reads a trait's plugin: a name, or {name, parameters}.
 func (l *loader) plugin(t *trait, n *yaml.Node, pos conf.Position) bool {
 	n = conf.ResolveYAML(n)
-	v, err := pyValue(n, 0)
+	v, err := pyval.FromYAML(n, pyval.KeyStr)
 	if err != nil {
 		l.fail(pos, "%v", err)
 		return false
@@ -421,7 +422,7 @@ func (l *loader) plugin(t *trait, n *yaml.Node, pos conf.Position) bool {
 		}
 		s, ok := nv.(string)
 		if !ok {
-			l.fail(pos.Key(nil, "name"), "no plugin named %s available for %s", pyStr(nv), t.name)
+			l.fail(pos.Key(nil, "name"), "no plugin named %s available for %s", pyval.Str(nv), t.name)
 			return false
 		}
 		name = s
@@ -430,7 +431,7 @@ func (l *loader) plugin(t *trait, n *yaml.Node, pos conf.Position) bool {
 		case *pyjson.Object:
 			params = p
 		default:
-			l.fail(pos.Key(nil, "parameters"), "plugin parameters must be a mapping, found %s", pyTypeName(pv))
+			l.fail(pos.Key(nil, "parameters"), "plugin parameters must be a mapping, found %s", pyval.TypeName(pv))
 			return false
 		}
 		for _, m := range x.Members {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
 
@@ -235,7 +236,7 @@ func TestVectors(t *testing.T) {
 			}
 		}
 	}
-	check("int", v.Int, func(s string) (pyjson.Value, error) { return pyInt(s) })
-	check("float", v.Float, func(s string) (pyjson.Value, error) { return pyFloat(s) })
+	check("int", v.Int, func(s string) (pyjson.Value, error) { return pyval.Int(s) })
+	check("float", v.Float, func(s string) (pyjson.Value, error) { return pyval.Float(s) })
 	check("datetime", v.Datetime, func(s string) (pyjson.Value, error) { return pyDatetime(s) })
 }

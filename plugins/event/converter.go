@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pytime"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 	"github.com/openstack-go/agent-notification/plugins"
@@ -184,7 +186,7 @@ func (c *Converter) Convert(n *plugins.Notification) (*pipeline.Event, error) {
 		if len(c.defs) == 0 {
 			return nil, nil
 		}
-		return nil, &ConvertError{Err: fmt.Errorf("event_type is %s, not a string", pyTypeName(et))}
+		return nil, &ConvertError{Err: fmt.Errorf("event_type is %s, not a string", pyval.TypeName(et))}
 	}
 	d := c.match(eventType)
 	if d == nil {
@@ -192,11 +194,11 @@ func (c *Converter) Convert(n *plugins.Notification) (*pipeline.Event, error) {
 	}
 	root := notificationBody(n)
 	meta := root.Members[4].Value.(*pyjson.Object)
-	ts, err := parseISOTime(meta.Members[1].Value)
+	ts, err := pytime.Parse(meta.Members[1].Value)
 	if err != nil {
 		return nil, &ConvertError{EventType: eventType, Err: fmt.Errorf("timestamp: %w", err)}
 	}
-	generated, err := ts.normalizedISO()
+	generated, err := ts.NaiveUTCISO()
 	if err != nil {
 		return nil, &ConvertError{EventType: eventType, Err: fmt.Errorf("timestamp: %w", err)}
 	}
@@ -220,7 +222,7 @@ func (c *Converter) Convert(n *plugins.Notification) (*pipeline.Event, error) {
 	if mid, ok := meta.Members[0].Value.(string); ok {
 		ev.MessageID = mid
 	} else if meta.Members[0].Value != nil {
-		ev.MessageID = pyStr(meta.Members[0].Value)
+		ev.MessageID = pyval.Str(meta.Members[0].Value)
 	}
 	if (priority == "info" && c.rawInfo) || (priority == "error" && c.rawError) {
 		ev.Raw = root
@@ -320,13 +322,13 @@ func (t *trait) convert(root *pyjson.Object, sc *scratch) (pipeline.Trait, bool,
 		case int64, pyjson.BigInt:
 			tr.Value = v
 		default:
-			tr.Value, err = pyInt(v)
+			tr.Value, err = pyval.Int(v)
 		}
 	case pipeline.TraitFloat:
 		if _, ok := v.(float64); ok {
 			tr.Value = v
 		} else {
-			tr.Value, err = pyFloat(v)
+			tr.Value, err = pyval.Float(v)
 		}
 	case pipeline.TraitDatetime:
 		tr.Value, err = pyDatetime(v)

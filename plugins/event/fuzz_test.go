@@ -89,28 +89,3 @@ func FuzzConvert(f *testing.F) {
 		}
 	})
 }
-
-// FuzzISOTime checks the fast timestamp parser against the regex one: when
-// the fast path accepts a string, both must agree.
-func FuzzISOTime(f *testing.F) {
-	for _, s := range []string{"2026-11-25T10:00:00", "2026-11-25 10:00:00.123456", "2026-11-25T10:00:00.5+05:30",
-		"2026-11-25T10:00:00Z\n", "2026-11-25T10:00:00-0800", "2026-11-25T10:00:00+01:", "2026-11-25T10:00:00+01"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		fast, ok := parseISOFast(s)
-		if !ok {
-			return
-		}
-		slow, err := parseISORegex(s)
-		if err != nil {
-			if fast.validate() == nil {
-				t.Fatalf("%q: fast %+v, regex error %v", s, fast, err)
-			}
-			return
-		}
-		if fast != slow {
-			t.Fatalf("%q: fast %+v, regex %+v", s, fast, slow)
-		}
-	})
-}

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/openstack-go/agent-notification/internal/pytime"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 	"github.com/openstack-go/agent-notification/plugins/jsonpath"
 )
@@ -74,11 +76,11 @@ func newSplitPlugin(params *pyjson.Object) (TraitPlugin, []string, error) {
 			return nil, nil, fmt.Errorf("parameter %s: %w", c.name, err)
 		}
 	}
-	sep := pyStr(p.sep)
-	seg := pyStr(p.segment)
+	sep := pyval.Str(p.sep)
+	seg := pyval.Str(p.segment)
 	ms := "-1"
 	if p.maxSplit != nil {
-		ms = pyStr(p.maxSplit)
+		ms = pyval.Str(p.maxSplit)
 	}
 	warn := fmt.Sprintf("the split plugin is deprecated: add \".`split(%s, %s, %s)`\" to the JSONPath instead", sep, seg, ms)
 	return p, []string{warn}, nil
@@ -95,7 +97,7 @@ func checkPercentD(v pyjson.Value) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%%d format: a real number is required, not %s", pyTypeName(v))
+	return fmt.Errorf("%%d format: a real number is required, not %s", pyval.TypeName(v))
 }
 
 func (p splitPlugin) Values(matches []jsonpath.Match) ([]pyjson.Value, error) {
@@ -104,7 +106,7 @@ func (p splitPlugin) Values(matches []jsonpath.Match) ([]pyjson.Value, error) {
 	}
 	out := make([]pyjson.Value, 0, len(matches))
 	for _, m := range matches {
-		parts, err := p.split(pyStr(m.Value))
+		parts, err := p.split(pyval.Str(m.Value))
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +135,7 @@ func (p splitPlugin) split(s string) ([]string, error) {
 		case pyjson.BigInt:
 			return nil, errors.New("Python int too large to convert to C ssize_t")
 		default:
-			return nil, fmt.Errorf("'%s' object cannot be interpreted as an integer", pyTypeName(p.maxSplit))
+			return nil, fmt.Errorf("'%s' object cannot be interpreted as an integer", pyval.TypeName(p.maxSplit))
 		}
 	}
 	switch sep := p.sep.(type) {
@@ -148,7 +150,7 @@ func (p splitPlugin) split(s string) ([]string, error) {
 		}
 		return strings.SplitN(s, sep, limit+1), nil
 	}
-	return nil, fmt.Errorf("must be str or None, not %s", pyTypeName(p.sep))
+	return nil, fmt.Errorf("must be str or None, not %s", pyval.TypeName(p.sep))
 }
 
 // splitWhitespace is str.split(None, maxsplit).
@@ -158,7 +160,7 @@ func splitWhitespace(s string, limit int) []string {
 	rs := []rune(s)
 	n := len(rs)
 	for {
-		for i < n && pyIsSpace(rs[i]) {
+		for i < n && pyval.IsSpace(rs[i]) {
 			i++
 		}
 		if i >= n {
@@ -166,13 +168,13 @@ func splitWhitespace(s string, limit int) []string {
 		}
 		if limit >= 0 && len(out) == limit {
 			j := n
-			for j > i && pyIsSpace(rs[j-1]) {
+			for j > i && pyval.IsSpace(rs[j-1]) {
 				j--
 			}
 			return append(out, string(rs[i:j]))
 		}
 		j := i
-		for j < n && !pyIsSpace(rs[j]) {
+		for j < n && !pyval.IsSpace(rs[j]) {
 			j++
 		}
 		out = append(out, string(rs[i:j]))
@@ -193,7 +195,7 @@ func pyIndex(parts []string, idx pyjson.Value) (pyjson.Value, error) {
 	case pyjson.BigInt:
 		return nil, nil // IndexError: cannot fit 'int' into an index-sized integer
 	default:
-		return nil, fmt.Errorf("list indices must be integers or slices, not %s", pyTypeName(idx))
+		return nil, fmt.Errorf("list indices must be integers or slices, not %s", pyval.TypeName(idx))
 	}
 	n := int64(len(parts))
 	if i < 0 {
@@ -251,13 +253,13 @@ func newBitfieldPlugin(params *pyjson.Object) (TraitPlugin, []string, error) {
 			items = append(items, string(r))
 		}
 	default:
-		p.flagsErr = fmt.Errorf("'%s' object is not iterable", pyTypeName(flags))
+		p.flagsErr = fmt.Errorf("'%s' object is not iterable", pyval.TypeName(flags))
 	}
 	for i, it := range items {
 		f := bitFlag{}
 		fd, ok := it.(*pyjson.Object)
 		if !ok {
-			f.err = fmt.Errorf("flags[%d]: %s indices must be integers", i, pyTypeName(it))
+			f.err = fmt.Errorf("flags[%d]: %s indices must be integers", i, pyval.TypeName(it))
 			p.flags = append(p.flags, f)
 			continue
 		}
@@ -273,7 +275,7 @@ func newBitfieldPlugin(params *pyjson.Object) (TraitPlugin, []string, error) {
 			p.flags = append(p.flags, f)
 			continue
 		}
-		n, err := pyInt(bitv)
+		n, err := pyval.Int(bitv)
 		if err == nil {
 			f.bit, err = pow2(n)
 		}
@@ -286,7 +288,7 @@ func newBitfieldPlugin(params *pyjson.Object) (TraitPlugin, []string, error) {
 		case string:
 			f.path, f.hasPath = x, true
 		case []pyjson.Value, *pyjson.Object:
-			f.err = fmt.Errorf("flags[%d]: unhashable type: '%s'", i, pyTypeName(path))
+			f.err = fmt.Errorf("flags[%d]: unhashable type: '%s'", i, pyval.TypeName(path))
 		}
 		f.value, f.hasValue = fd.Get("value")
 		p.flags = append(p.flags, f)
@@ -301,7 +303,7 @@ func newBitfieldPlugin(params *pyjson.Object) (TraitPlugin, []string, error) {
 
 // pow2 is 2 ** n for a Python int n: an int, or a float for negative n.
 func pow2(n pyjson.Value) (pyjson.Value, error) {
-	b, _ := toBig(n)
+	b, _ := pyval.Big(n)
 	if b.Sign() < 0 {
 		if !b.IsInt64() {
 			return 0.0, nil
@@ -339,7 +341,7 @@ func (p bitfieldPlugin) Values(matches []jsonpath.Match) ([]pyjson.Value, error)
 				v, found = m.Value, true
 			}
 		}
-		if !found || (f.hasValue && !pyEqual(v, f.value)) {
+		if !found || (f.hasValue && !pyval.Equal(v, f.value)) {
 			continue
 		}
 		var err error
@@ -357,12 +359,12 @@ func pyOr(a, b pyjson.Value) (pyjson.Value, error) {
 	if ok1 && ok2 {
 		return x | y, nil
 	}
-	ba, ok1 := toBig(a)
-	bb, ok2 := toBig(b)
+	ba, ok1 := pyval.Big(a)
+	bb, ok2 := pyval.Big(b)
 	if !ok1 || !ok2 {
-		return nil, fmt.Errorf("unsupported operand type(s) for |=: '%s' and '%s'", pyTypeName(a), pyTypeName(b))
+		return nil, fmt.Errorf("unsupported operand type(s) for |=: '%s' and '%s'", pyval.TypeName(a), pyval.TypeName(b))
 	}
-	return bigToValue(new(big.Int).Or(ba, bb)), nil
+	return pyval.FromBig(new(big.Int).Or(ba, bb)), nil
 }
 
 // timedeltaPlugin is TimedeltaPlugin: the absolute number of seconds between
@@ -373,15 +375,15 @@ func (timedeltaPlugin) Values(matches []jsonpath.Match) ([]pyjson.Value, error) 
 	if len(matches) != 2 {
 		return nil, nil
 	}
-	start, err := parseISOTime(matches[0].Value)
+	start, err := pytime.Parse(matches[0].Value)
 	if err != nil {
 		return nil, nil
 	}
-	end, err := parseISOTime(matches[1].Value)
+	end, err := pytime.Parse(matches[1].Value)
 	if err != nil {
 		return nil, nil
 	}
-	return []pyjson.Value{secondsBetween(start, end)}, nil
+	return []pyjson.Value{math.Abs(pytime.Seconds(start, end))}, nil
 }
 
 // Interface guards.

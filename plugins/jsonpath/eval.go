@@ -9,6 +9,8 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/openstack-go/agent-notification/internal/pyre"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
 
@@ -56,7 +58,7 @@ type node struct {
 	exprs []*filterExpr // nFilter
 
 	re      *regexp.Regexp // nSub
-	tmpl    []tmplPart     // nSub: the parsed replacement template
+	tmpl    *pyre.Template // nSub: the parsed replacement template
 	tmplErr error          // nSub: why the template is invalid
 
 	sep               string // nSplit
@@ -76,7 +78,7 @@ type filterExpr struct {
 	target *node
 	op     string // "" for existence
 	value  any    // string, int64, pyjson.BigInt, float64 or bool
-	re     *regexp.Regexp
+	re     *pyre.Pattern
 	reErr  error
 }
 
@@ -215,26 +217,6 @@ func (e *evaluator) wrap(d *datum) *datum {
 		return e.alloc(datum{val: d.val})
 	}
 	return d
-}
-
-func pyTypeName(v pyjson.Value) string {
-	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case int64, pyjson.BigInt:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case []pyjson.Value:
-		return "list"
-	case *pyjson.Object:
-		return "dict"
-	}
-	return fmt.Sprintf("%T", v)
 }
 
 // list evaluates n and turns a bare datum into the TypeError Python raises
@@ -383,9 +365,9 @@ func (e *evaluator) find(n *node, d *datum, out []*datum) ([]*datum, error) {
 		}
 		s, ok := w.val.(string)
 		if !ok {
-			return out, evalErr("sub: expected string or bytes-like object, got '%s'", pyTypeName(w.val))
+			return out, evalErr("sub: expected string or bytes-like object, got '%s'", pyval.TypeName(w.val))
 		}
-		r, err := pySub(n.re, n.tmpl, s)
+		r, err := n.tmpl.Sub(n.re, s, maxRepeat)
 		if err != nil {
 			return out, evalErr("sub: %v", err)
 		}
@@ -497,7 +479,7 @@ func pyLen(v pyjson.Value) (int, bool) {
 func (e *evaluator) index(n *node, w *datum, out []*datum) ([]*datum, error) {
 	l, ok := pyLen(w.val)
 	if !ok {
-		return out, evalErr("object of type '%s' has no len()", pyTypeName(w.val))
+		return out, evalErr("object of type '%s' has no len()", pyval.TypeName(w.val))
 	}
 	if int64(l) <= n.index {
 		return out, nil
@@ -540,7 +522,7 @@ func (e *evaluator) slice(n *node, w *datum, out []*datum) ([]*datum, error) {
 		w = &datum{val: []pyjson.Value{v}, ctx: w.ctx, key: w.key, idx: w.idx, step: w.step}
 		list = w.val.([]pyjson.Value)
 	default:
-		return out, evalErr("object of type '%s' has no len()", pyTypeName(w.val))
+		return out, evalErr("object of type '%s' has no len()", pyval.TypeName(w.val))
 	}
 	lo, hi := int64(0), int64(len(list))
 	if n.hasStart || n.hasEnd {
@@ -622,7 +604,7 @@ func (e *evaluator) test(x *filterExpr, elem pyjson.Value) (bool, error) {
 			case x.reErr != nil:
 				return false, evalErr("%v", x.reErr)
 			case !isStr2:
-				return false, evalErr("expected string or bytes-like object, got '%s'", pyTypeName(v))
+				return false, evalErr("expected string or bytes-like object, got '%s'", pyval.TypeName(v))
 			}
 			ok = x.re.MatchString(s)
 		} else {
@@ -730,7 +712,7 @@ func (e *evaluator) operation(n *node, d *datum, out []*datum) ([]*datum, error)
 // sorted is SortedThis.find.
 func (e *evaluator) sorted(n *node, d *datum, out []*datum) ([]*datum, error) {
 	if d.raw {
-		return out, evalErr("'%s' object has no attribute 'value'", pyTypeName(d.val))
+		return out, evalErr("'%s' object has no attribute 'value'", pyval.TypeName(d.val))
 	}
 	if d.none {
 		return out, evalErr("'NoneType' object has no attribute 'value'")
@@ -798,7 +780,7 @@ func (e *evaluator) sortCompare(keys []sortKey, a, b pyjson.Value) (int, error) 
 		if l[0].none || r[0].none {
 			return 0, evalErr("'NoneType' object has no attribute 'value'")
 		}
-		if pyEqual(l[0].val, r[0].val) {
+		if pyval.Equal(l[0].val, r[0].val) {
 			continue
 		}
 		lt, err := pyCompare("<", l[0].val, r[0].val)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/openstack-go/agent-notification/internal/pyval"
 )
 
 // tokKind is a terminal of the grammar. The order matches the TERMINALS list
@@ -134,19 +136,6 @@ func newSyntaxError(src string, off int, format string, args ...any) *SyntaxErro
 	return &SyntaxError{Expr: src, Offset: off, Line: line, Column: col, Reason: fmt.Sprintf(format, args...)}
 }
 
-// pyIsSpace reports whether Python's str.isspace (and re's \s) accepts r.
-func pyIsSpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
-
-// pyIsDigit reports whether re's \d accepts r (any Unicode decimal digit).
-func pyIsDigit(r rune) bool {
-	if r < utf8.RuneSelf {
-		return '0' <= r && r <= '9'
-	}
-	return unicode.Is(unicode.Nd, r)
-}
-
 // asciiDigits rewrites Unicode decimal digits as ASCII, as Python's int() and
 // float() read them.
 func asciiDigits(s string) string {
@@ -163,21 +152,12 @@ func asciiDigits(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r >= utf8.RuneSelf && unicode.Is(unicode.Nd, r) {
-			r = '0' + digitValue(r)
+			d, _ := pyval.DigitValue(r)
+			r = '0' + rune(d)
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// digitValue returns the value of a Unicode decimal digit: Nd digits come in
-// contiguous runs that start at a zero.
-func digitValue(r rune) rune {
-	z := r
-	for z > 0 && unicode.Is(unicode.Nd, z-1) {
-		z--
-	}
-	return (r - z) % 10
 }
 
 func isIDStart(c byte) bool {
@@ -192,7 +172,7 @@ func isIDChar(c byte) bool {
 func (lx *lexer) digitsAt(i int) int {
 	for i < len(lx.src) {
 		r, n := utf8.DecodeRuneInString(lx.src[i:])
-		if !pyIsDigit(r) {
+		if !pyval.IsDigit(r) {
 			break
 		}
 		i += n
@@ -230,7 +210,7 @@ func (lx *lexer) next() (token, error) {
 		}
 		for i < len(s) {
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if !pyIsSpace(r) {
+			if !pyval.IsSpace(r) {
 				break
 			}
 			i += n

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"regexp"
 	"strings"
 
+	"github.com/openstack-go/agent-notification/internal/pyre"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
 
@@ -220,8 +220,8 @@ func actOperation(_ *parser, a []any) (any, error) {
 var (
 	// Both use re.match: anchored at the start only. \s and \d are Python's
 	// Unicode classes.
-	subSyntax   = regexp.MustCompile(`^sub\(/(.*)/,` + pySpaceClass + `+(.*)\)`)
-	splitSyntax = regexp.MustCompile(`^split\((.),` + pySpaceClass + `+(\p{Nd}+),` + pySpaceClass + `+(\p{Nd}+|-1)\)`)
+	subSyntax   = pyre.MustCompile(`^sub\(/(.*)/,\s+(.*)\)`)
+	splitSyntax = pyre.MustCompile(`^split\((.),\s+(\d+),\s+(\d+|-1)\)`)
 )
 
 func actNamedOperator(p *parser, a []any) (any, error) {
@@ -250,12 +250,12 @@ func actNamedOperator(p *parser, a []any) (any, error) {
 			return nil, newSyntaxError(p.lx.src, t.pos, "%s is not valid", name)
 		}
 		expr, repl := pyStrip(m[1]), pyStrip(m[2])
-		re, err := compilePyRegex(expr, false)
+		re, err := pyre.Compile(expr)
 		if err != nil {
 			return nil, newSyntaxError(p.lx.src, t.pos, "sub: %v", err)
 		}
 		// Python parses the template only when sub runs: keep its error for then.
-		tmpl, tmplErr := parseTemplate(repl, re)
+		tmpl, tmplErr := pyre.ParseTemplate(repl, re)
 		return &node{kind: nSub, re: re, tmpl: tmpl, tmplErr: tmplErr}, nil
 	case name == "this":
 		return &node{kind: nThis}, nil
@@ -282,7 +282,7 @@ func actExpression(_ *parser, a []any) (any, error) {
 	}
 	if e.op == "~" {
 		if s, ok := e.value.(string); ok {
-			e.re, e.reErr = compilePyRegex(s, true)
+			e.re, e.reErr = pyre.CompileMatch(s)
 		}
 	}
 	return e, nil

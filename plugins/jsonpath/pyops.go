@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
 
@@ -78,57 +79,6 @@ func toBigFloat(n pyNum) *big.Float {
 	return new(big.Float).SetInt(n.i)
 }
 
-// pyEqual is Python's == on decoded JSON values.
-func pyEqual(a, b pyjson.Value) bool {
-	if x, ok := smallInt(a); ok {
-		if y, ok := smallInt(b); ok {
-			return x == y
-		}
-	}
-	if na, ok := asNum(a); ok {
-		nb, ok := asNum(b)
-		if !ok {
-			return false
-		}
-		c, ok := cmpNum(na, nb)
-		return ok && c == 0
-	}
-	switch x := a.(type) {
-	case nil:
-		return b == nil
-	case string:
-		y, ok := b.(string)
-		return ok && x == y
-	case []pyjson.Value:
-		y, ok := b.([]pyjson.Value)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !pyEqual(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case *pyjson.Object:
-		y, ok := b.(*pyjson.Object)
-		if !ok || x.Len() != y.Len() {
-			return false
-		}
-		if x == nil {
-			return true
-		}
-		for _, m := range x.Members {
-			v, ok := y.Get(m.Key)
-			if !ok || !pyEqual(m.Value, v) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
 func opResult(op string, c int) bool {
 	switch op {
 	case "<":
@@ -150,9 +100,9 @@ func opResult(op string, c int) bool {
 func pyCompare(op string, a, b pyjson.Value) (bool, error) {
 	switch op {
 	case "=", "==":
-		return pyEqual(a, b), nil
+		return pyval.Equal(a, b), nil
 	case "!=":
-		return !pyEqual(a, b), nil
+		return !pyval.Equal(a, b), nil
 	}
 	if x, ok := smallInt(a); ok {
 		if y, ok := smallInt(b); ok {
@@ -179,7 +129,7 @@ func pyCompare(op string, a, b pyjson.Value) (bool, error) {
 	case []pyjson.Value:
 		if y, ok := b.([]pyjson.Value); ok {
 			for i := 0; i < len(x) && i < len(y); i++ {
-				if !pyEqual(x[i], y[i]) {
+				if !pyval.Equal(x[i], y[i]) {
 					return pyCompare(op, x[i], y[i])
 				}
 			}
@@ -192,69 +142,26 @@ func pyCompare(op string, a, b pyjson.Value) (bool, error) {
 			return opResult(op, c), nil
 		}
 	}
-	return false, evalErr("'%s' not supported between instances of '%s' and '%s'", op, pyTypeName(a), pyTypeName(b))
+	return false, evalErr("'%s' not supported between instances of '%s' and '%s'", op, pyval.TypeName(a), pyval.TypeName(b))
 }
 
 // pyInt is Python's int(v) for a non-None value: ok is false on ValueError
 // (the filter skips the value); err is set on the exceptions jsonpath-rw-ext
 // does not catch (TypeError, OverflowError).
 func pyInt(v pyjson.Value) (pyjson.Value, bool, error) {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return int64(1), true, nil
-		}
-		return int64(0), true, nil
-	case int64, pyjson.BigInt:
-		return x, true, nil
-	case float64:
-		if math.IsNaN(x) {
-			return nil, false, nil
-		}
-		if math.IsInf(x, 0) {
-			return nil, false, evalErr("cannot convert float infinity to integer")
-		}
-		t := math.Trunc(x)
-		if t >= -(1<<63) && t < 1<<63 {
-			return int64(t), true, nil
-		}
-		z, _ := new(big.Float).SetFloat64(t).Int(nil)
-		return bigToValue(z), true, nil
-	case string:
-		s := pyStrip(x)
-		neg := false
-		if s != "" && (s[0] == '+' || s[0] == '-') {
-			neg = s[0] == '-'
-			s = s[1:]
-		}
-		var b strings.Builder
-		prevDigit := false
-		for _, r := range s {
-			switch {
-			case pyIsDigit(r):
-				b.WriteByte(byte('0' + digitValue(r)))
-				prevDigit = true
-			case r == '_' && prevDigit:
-				prevDigit = false
-			default:
-				return nil, false, nil
-			}
-		}
-		if !prevDigit || b.Len() > 4300 {
-			return nil, false, nil
-		}
-		digits := b.String()
-		if neg {
-			digits = "-" + digits
-		}
-		return parseInt(digits), true, nil
+	r, err := pyval.Int(v)
+	switch {
+	case err == nil:
+		return r, true, nil
+	case pyval.Raised(err, pyval.ValueError):
+		return nil, false, nil
 	}
-	return nil, false, evalErr("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyTypeName(v))
+	return nil, false, evalErr("%s", err.Error())
 }
 
 // pyStrip is Python's str.strip() with no argument.
 func pyStrip(s string) string {
-	return strings.TrimFunc(s, pyIsSpace)
+	return strings.TrimFunc(s, pyval.IsSpace)
 }
 
 // pyArith applies + - * or / with Python's semantics. errTypeError marks the

@@ -9,6 +9,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pyre"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -37,7 +39,7 @@ var requiredFields = []string{"name", "type", "event_type", "unit", "volume", "r
 type definition struct {
 	pos      conf.Position
 	name     string // the name as written, for messages
-	patterns []*pattern
+	patterns []*pyre.Pattern
 	// cfg holds the literal name, type and unit: the values of a sample
 	// whose expression finds nothing.
 	cfgName, cfgType, cfgUnit pyjson.Value
@@ -58,7 +60,7 @@ type metaField struct {
 // matches is MeterDefinition.match_type.
 func (d *definition) matches(eventType string) bool {
 	for _, p := range d.patterns {
-		if p.match(eventType) {
+		if p.MatchString(eventType) {
 			return true
 		}
 	}
@@ -92,7 +94,7 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 			return nil, pos, nil
 		}
 		kp := pos.Key(p.Value, key)
-		v, err := yamlValue(p.Value)
+		v, err := pyval.FromYAML(p.Value, pyval.KeyJSON)
 		if err != nil {
 			return nil, kp, &defError{kp, err.Error()}
 		}
@@ -107,7 +109,7 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 			return nil, e
 		}
 		values[k] = v
-		if !truthy(v) {
+		if !pyval.Truth(v) {
 			missing = append(missing, "'"+k+"'")
 		}
 	}
@@ -130,7 +132,7 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 		for i, e := range et {
 			s, ok := e.(string)
 			if !ok {
-				return nil, &defError{etPos.Index(nil, i), fmt.Sprintf("event_type must be a string, not %s", pyTypeName(e))}
+				return nil, &defError{etPos.Index(nil, i), fmt.Sprintf("event_type must be a string, not %s", pyval.TypeName(e))}
 			}
 			ets = append(ets, s)
 		}
@@ -139,10 +141,10 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 			ets = append(ets, m.Key)
 		}
 	default:
-		return nil, &defError{etPos, fmt.Sprintf("event_type must be a string or a list, not %s", pyTypeName(et))}
+		return nil, &defError{etPos, fmt.Sprintf("event_type must be a string or a list, not %s", pyval.TypeName(et))}
 	}
 	for _, s := range ets {
-		p, err := compilePattern(s)
+		p, err := pyre.CompileMatch(s)
 		if err != nil {
 			return nil, &defError{etPos, fmt.Sprintf("event_type %q: %v", s, err)}
 		}
@@ -179,7 +181,7 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 			d.lookup = []string{} // non-string entries only: still lookup mode
 		}
 	default:
-		return nil, &defError{lpos, fmt.Sprintf("lookup must be a string or a list, not %s", pyTypeName(l))}
+		return nil, &defError{lpos, fmt.Sprintf("lookup must be a string or a list, not %s", pyval.TypeName(l))}
 	}
 	for i, n := range attrNames {
 		d.inLookup[i] = slices.Contains(d.lookup, n)
@@ -202,7 +204,7 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 		if e != nil {
 			return nil, e
 		}
-		if !truthy(v) {
+		if !pyval.Truth(v) {
 			continue
 		}
 		f, err := newField(v)
@@ -220,13 +222,13 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 		}
 		seen := map[string]int{}
 		for _, mp := range mpairs {
-			k, err := yamlValue(mp.Key)
+			k, err := pyval.FromYAML(mp.Key, pyval.KeyJSON)
 			if err != nil {
 				return nil, &defError{mpos, err.Error()}
 			}
-			name := keyString(k)
+			name := pyval.KeyText(k, pyval.KeyJSON)
 			epos := mpos.Key(mp.Value, name)
-			v, err := yamlValue(mp.Value)
+			v, err := pyval.FromYAML(mp.Value, pyval.KeyJSON)
 			if err != nil {
 				return nil, &defError{epos, err.Error()}
 			}
@@ -247,7 +249,7 @@ func compileDefinition(pos conf.Position, node *yaml.Node) (*definition, *defErr
 	if e != nil {
 		return nil, e
 	}
-	if truthy(uv) {
+	if pyval.Truth(uv) {
 		f, err := newField(uv)
 		if err != nil {
 			return nil, &defError{upos, fmt.Sprintf("user_metadata: %v", err)}
@@ -265,12 +267,12 @@ func nameKey(v pyjson.Value) (string, bool) {
 		return "none", true
 	case string:
 		return "s:" + v, true
-	case pyDatetime:
+	case pyval.Timestamp:
 		return "d:" + string(v), true
 	case []pyjson.Value, *pyjson.Object:
 		return "", false
 	}
-	if r, ok := pyNumber(v); ok {
+	if r, ok := pyval.Rat(v); ok {
 		return "n:" + r.RatString(), true
 	}
 	return "f:" + pyjson.Repr(v), true // nan, inf

@@ -1,6 +1,10 @@
-// Package meter is the declarative meter-definition engine: Ceilometer 19's
-// ProcessMeterNotifications endpoint (meters.yaml), plus its TelemetryIpc
-// endpoint (Relay: samples relayed by polling agents).
+// Package meter holds Ceilometer 19's sample endpoints: the declarative
+// meter-definition engine (ProcessMeterNotifications, meters.yaml) and the
+// coded endpoints Endpoints returns in Ceilometer's order — TelemetryIpc
+// (Relay: samples relayed by polling agents), the ipmi sensor endpoints
+// (Sensor: hardware.ipmi.current, .fan, .temperature, .voltage) and the CADF
+// middleware endpoints (HTTP: http.request, http.response). Each endpoint's
+// samples of a notification are one published message.
 //
 // # Lifecycle
 //
@@ -58,8 +62,8 @@
 // Go's RE2 lacks look-around; meters.yaml ships
 // compute.instance.(?!create.start|update).*. Supported: the syntax RE2 and
 // Python share, Python's escapes, and look-aheads (?!…)/(?=…) at the top
-// level of the pattern or of a top-level alternative (see pyregex.go for
-// the exact rules). Look-behind, nested look-around, back-references, atomic
+// level of the pattern or of a top-level alternative (see package
+// internal/pyre for the exact rules). Look-behind, nested look-around, back-references, atomic
 // groups and possessive quantifiers are refused with a clear error and the
 // definition is skipped.
 //

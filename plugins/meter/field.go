@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 	"github.com/openstack-go/agent-notification/plugins/jsonpath"
 )
@@ -55,7 +56,7 @@ func newField(cfg pyjson.Value) (*field, error) {
 				}
 				s, ok := n.(string)
 				if !ok {
-					return nil, fmt.Errorf("plugin name must be a string, not %s", pyTypeName(n))
+					return nil, fmt.Errorf("plugin name must be a string, not %s", pyval.TypeName(n))
 				}
 				name = s
 				if pv, _ := pc.Get("parameters"); pv != nil {
@@ -64,7 +65,7 @@ func newField(cfg pyjson.Value) (*field, error) {
 					}
 				}
 			default:
-				return nil, fmt.Errorf("plugin must be a name or a mapping, not %s", pyTypeName(pc))
+				return nil, fmt.Errorf("plugin must be a name or a mapping, not %s", pyval.TypeName(pc))
 			}
 			p, err := newTraitPlugin(name, params)
 			if err != nil {
@@ -99,7 +100,7 @@ func newField(cfg pyjson.Value) (*field, error) {
 		f.path, f.src = p, v
 		return f, nil
 	}
-	return nil, fmt.Errorf("parse error in JSONPath specification '%s': not a string (%s)", pyjson.Str(fields), pyTypeName(fields))
+	return nil, fmt.Errorf("parse error in JSONPath specification '%s': not a string (%s)", pyjson.Str(fields), pyval.TypeName(fields))
 }
 
 // first is parse(obj): the first non-null value, or nil. A constant is

@@ -6,6 +6,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -100,7 +101,7 @@ func load(files []File, s Settings) (defs []*definition, problems []problem, err
 					msg: fmt.Sprintf("skipping duplicate meter definition %s (the one at %s is used)", pyjson.Str(name), prev)})
 				continue
 			}
-			if s.DisableNonMetricMeters && pyEqual(volume, int64(1)) {
+			if s.DisableNonMetricMeters && pyval.Equal(volume, int64(1)) {
 				continue // mitaka: volume == 1 is an existence meter
 			}
 			d, derr := compileDefinition(pos, node)
@@ -162,11 +163,11 @@ func nameAndVolume(node *yaml.Node) (name, volume pyjson.Value, err error) {
 		}
 		switch p.Key.Value {
 		case "name":
-			if name, err = yamlValue(p.Value); err != nil {
+			if name, err = pyval.FromYAML(p.Value, pyval.KeyJSON); err != nil {
 				return nil, nil, err
 			}
 		case "volume":
-			if volume, err = yamlValue(p.Value); err != nil {
+			if volume, err = pyval.FromYAML(p.Value, pyval.KeyJSON); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/openstack-go/agent-notification/internal/pytime"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 	"github.com/openstack-go/agent-notification/plugins"
@@ -191,7 +193,7 @@ func (b *sampleBuilder) build(d *definition) error {
 		if err != nil {
 			return fmt.Errorf("metadata %s: %w", m.name, err)
 		}
-		if truthy(v) {
+		if pyval.Truth(v) {
 			md.Set(m.name, v)
 		}
 	}
@@ -200,10 +202,10 @@ func (b *sampleBuilder) build(d *definition) error {
 		if err != nil {
 			return fmt.Errorf("user_metadata: %w", err)
 		}
-		if truthy(v) {
+		if pyval.Truth(v) {
 			obj, ok := v.(*pyjson.Object)
 			if !ok {
-				return fmt.Errorf("user_metadata: %s is not a mapping", pyTypeName(v))
+				return fmt.Errorf("user_metadata: %s is not a mapping", pyval.TypeName(v))
 			}
 			b.addReservedUserMetadata(obj, md)
 		}
@@ -248,8 +250,8 @@ func (b *sampleBuilder) buildLookup(d *definition, defaults *[numAttrs]pyjson.Va
 		}
 		if !isList {
 			// Python stores the bare constant and then fails on len().
-			if d.inLookup[i] || i == attrName || truthy(f.constant) {
-				return fmt.Errorf("%s: object of type '%s' has no len()", attrNames[i], pyTypeName(f.constant))
+			if d.inLookup[i] || i == attrName || pyval.Truth(f.constant) {
+				return fmt.Errorf("%s: object of type '%s' has no len()", attrNames[i], pyval.TypeName(f.constant))
 			}
 			continue
 		}
@@ -311,7 +313,7 @@ func (b *sampleBuilder) emit(d *definition, vals *[numAttrs]pyjson.Value, md *py
 		return fmt.Errorf("sample %s dropped: counter_type is %s, not a string", name, pyjson.Repr(vals[attrType]))
 	}
 	ts := vals[attrTimestamp]
-	if !truthy(ts) {
+	if !pyval.Truth(ts) {
 		ts, _ = b.root.Members[4].Value.(*pyjson.Object).Get("timestamp")
 	}
 	tsOut, err := b.isoformat(ts)
@@ -351,11 +353,11 @@ func (b *sampleBuilder) isoformat(ts pyjson.Value) (string, error) {
 	if ok && b.lastTSOut != "" && s == b.lastTSIn {
 		return b.lastTSOut, nil
 	}
-	t, err := parseISOTimeValue(ts)
+	t, err := pytime.Parse(ts)
 	if err != nil {
 		return "", err
 	}
-	b.lastTSIn, b.lastTSOut = s, t.isoformat()
+	b.lastTSIn, b.lastTSOut = s, t.ISOFormat()
 	return b.lastTSOut, nil
 }
 
@@ -372,7 +374,7 @@ func (b *sampleBuilder) addReservedUserMetadata(src, dst *pyjson.Object) {
 			um = &pyjson.Object{}
 		}
 		if str, ok := v.(string); ok {
-			v = pySliceTo(str, s.ReservedMetadataLength)
+			v = pyval.SliceTo(str, s.ReservedMetadataLength)
 		}
 		um.Set(k, v)
 	}
@@ -401,30 +403,6 @@ func (b *sampleBuilder) addReservedUserMetadata(src, dst *pyjson.Object) {
 	if um != nil {
 		dst.Set("user_metadata", um)
 	}
-}
-
-// pySliceTo is Python's s[:n] on a str: n counts characters, a negative n
-// counts from the end.
-func pySliceTo(s string, n int) string {
-	if n >= 0 {
-		i := 0
-		for pos := range s {
-			if i == n {
-				return s[:pos]
-			}
-			i++
-		}
-		return s
-	}
-	count := 0
-	for range s {
-		count++
-	}
-	keep := count + n
-	if keep <= 0 {
-		return ""
-	}
-	return pySliceTo(s, keep)
 }
 
 // Interface guards.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
@@ -65,12 +66,12 @@ func (r *Relay) Process(ctx context.Context, n *plugins.Notification) ([]pipelin
 	}
 	payload, ok := n.Payload.(*pyjson.Object)
 	if !ok {
-		return nil, fmt.Errorf("telemetry.polling: payload is %s, not a mapping", pyTypeName(n.Payload))
+		return nil, fmt.Errorf("telemetry.polling: payload is %s, not a mapping", pyval.TypeName(n.Payload))
 	}
 	sv, _ := payload.Get("samples")
 	list, ok := sv.([]pyjson.Value)
 	if !ok {
-		return nil, fmt.Errorf("telemetry.polling: payload samples is %s, not a list", pyTypeName(sv))
+		return nil, fmt.Errorf("telemetry.polling: payload samples is %s, not a list", pyval.TypeName(sv))
 	}
 	out := make([]pipeline.Sample, 0, len(list))
 	var errs []error
@@ -88,7 +89,7 @@ func (r *Relay) Process(ctx context.Context, n *plugins.Notification) ([]pipelin
 func (r *Relay) sample(item pyjson.Value) (pipeline.Sample, error) {
 	d, ok := item.(*pyjson.Object)
 	if !ok {
-		return pipeline.Sample{}, fmt.Errorf("%s, not a mapping", pyTypeName(item))
+		return pipeline.Sample{}, fmt.Errorf("%s, not a mapping", pyval.TypeName(item))
 	}
 	var v [11]pyjson.Value
 	for i, k := range relayKeys {
@@ -108,19 +109,19 @@ func (r *Relay) sample(item pyjson.Value) (pipeline.Sample, error) {
 	}
 	// resource_metadata or {}; source or the default; id or a new uuid.
 	var md *pyjson.Object
-	if truthy(v[8]) {
+	if pyval.Truth(v[8]) {
 		if md, ok = v[8].(*pyjson.Object); !ok {
-			return pipeline.Sample{}, fmt.Errorf("resource_metadata is %s, not a mapping", pyTypeName(v[8]))
+			return pipeline.Sample{}, fmt.Errorf("resource_metadata is %s, not a mapping", pyval.TypeName(v[8]))
 		}
 	}
 	source := r.source
-	if truthy(v[9]) {
+	if pyval.Truth(v[9]) {
 		if source, ok = v[9].(string); !ok {
 			return pipeline.Sample{}, fmt.Errorf("source is %s, not a string", pyjson.Repr(v[9]))
 		}
 	}
 	id := ""
-	if truthy(v[10]) {
+	if pyval.Truth(v[10]) {
 		if id, ok = v[10].(string); !ok {
 			return pipeline.Sample{}, fmt.Errorf("message_id is %s, not a string", pyjson.Repr(v[10]))
 		}

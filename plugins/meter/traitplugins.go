@@ -3,8 +3,11 @@ package meter
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
+	"github.com/openstack-go/agent-notification/internal/pytime"
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 	"github.com/openstack-go/agent-notification/plugins/jsonpath"
 )
@@ -50,15 +53,15 @@ func (timedeltaPlugin) values(ms []jsonpath.Match) ([]pyjson.Value, error) {
 	if len(ms) != 2 {
 		return nil, nil // Ceilometer: warning, [None]
 	}
-	start, err := parseISOTimeValue(ms[0].Value)
+	start, err := pytime.Parse(ms[0].Value)
 	if err != nil {
 		return nil, nil
 	}
-	end, err := parseISOTimeValue(ms[1].Value)
+	end, err := pytime.Parse(ms[1].Value)
 	if err != nil {
 		return nil, nil
 	}
-	return []pyjson.Value{totalSeconds(start, end)}, nil
+	return []pyjson.Value{math.Abs(pytime.Seconds(start, end))}, nil
 }
 
 // splitPlugin is SplitterTraitPlugin: str(value).split(separator,
@@ -194,7 +197,7 @@ func (p bitfieldPlugin) values(ms []jsonpath.Match) ([]pyjson.Value, error) {
 				val, found = m.Value, true
 			}
 		}
-		if found && (!f.hasValue || pyEqual(val, f.value)) {
+		if found && (!f.hasValue || pyval.Equal(val, f.value)) {
 			bits |= 1 << f.bit
 		}
 	}

@@ -200,10 +200,15 @@ def timedelta_vectors():
 
 def main():
     logging.disable(logging.CRITICAL)
-    with open(os.path.join(HERE, "time_vectors.json"), "w") as f:
-        json.dump({"parse_isotime": time_vectors(), "timedelta": timedelta_vectors()}, f, indent=1)
-        f.write("\n")
-    with open(os.path.join(HERE, "regex_vectors.json"), "w") as f:
+    # The same vectors test the timedelta plugin here and internal/pytime.
+    times = {"parse_isotime": time_vectors(), "timedelta": timedelta_vectors()}
+    for path in (os.path.join(HERE, "time_vectors.json"),
+                 os.path.join(HERE, "..", "..", "..", "internal", "pytime", "testdata", "time_vectors.json")):
+        with open(path, "w") as f:
+            json.dump(times, f, indent=1)
+            f.write("\n")
+    # The regex vectors test internal/pyre (Ceilometer's re.match of event_type).
+    with open(os.path.join(HERE, "..", "..", "..", "internal", "pyre", "testdata", "regex_vectors.json"), "w") as f:
         json.dump(regex_vectors(), f, indent=1)
         f.write("\n")
     for case in sorted(glob.glob(os.path.join(HERE, "cases", "*"))):
