@@ -82,8 +82,10 @@ func meterFiles(g *Generation) ([]meter.File, error) {
 	return files, errors.Join(errs...)
 }
 
-// loadMeters compiles the sample endpoints in Ceilometer 19's order:
-// TelemetryIpc (relayed samples), then the meter definitions.
+// loadMeters compiles the sample endpoints in Ceilometer 19's order: the
+// coded endpoints (relayed samples, IPMI sensors, HTTP middleware), then the
+// meter definitions, then — for a mitaka configuration that enables them —
+// the seed's existence-meter plugins.
 func loadMeters(g *Generation) ([]SampleSource, error) {
 	cfg := g.Config
 	files, err := meterFiles(g)
@@ -104,7 +106,13 @@ func loadMeters(g *Generation) ([]SampleSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	sources := []SampleSource{meter.NewRelay(s), engine}
+	// Ceilometer 19's sample endpoints: the coded ones (relayed samples,
+	// hardware.ipmi.*, http.*), then the definitions.
+	var sources []SampleSource
+	for _, ep := range meter.Endpoints(s) {
+		sources = append(sources, ep)
+	}
+	sources = append(sources, engine)
 	if cfg.IsSet("notification", "disable_non_metric_meters") && !cfg.Notification.DisableNonMetric {
 		// A mitaka configuration that turned the existence meters on: the
 		// seed's plugins that Ceilometer 19 no longer has.
