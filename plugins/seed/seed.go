@@ -29,11 +29,11 @@ type Settings struct {
 // Plugin is one mitaka notification plugin: it converts the notifications whose
 // event type it accepts (info and sample priorities) into samples.
 type Plugin struct {
-	name     string
-	match    *regexp.Regexp
+	name      string
+	match     *regexp.Regexp
 	nonMetric bool
-	convert  func(p *Plugin, msg *pyjson.Object) ([]pipeline.Sample, error)
-	settings Settings
+	convert   func(p *Plugin, msg *pyjson.Object) ([]pipeline.Sample, error)
+	settings  Settings
 	// for the network family
 	resource, counter, unit string
 }
