@@ -114,10 +114,27 @@ func TestInitScript(t *testing.T) {
 		t.Fatalf("reload: %d %s", code, out)
 	}
 	waitFile(t, logfile, "generation ready", 1, 60*time.Second)
-	time.Sleep(500 * time.Millisecond)
-	after := children(pid)
-	if len(after) != 2 || (len(before) > 0 && after[0] == before[0]) {
-		t.Errorf("reload did not roll the workers: before %v after %v", before, after)
+	// The previous generation drains, then exits: wait for exactly the two
+	// new workers.
+	var after []int
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		after = children(pid)
+		rolled := len(after) == 2
+		for _, a := range after {
+			for _, b := range before {
+				if a == b {
+					rolled = false
+				}
+			}
+		}
+		if rolled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reload did not roll the workers: before %v after %v", before, after)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if out, code := run("stop"); code != 0 {
 		t.Fatalf("stop: %d %s", code, out)
