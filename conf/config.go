@@ -3,7 +3,9 @@ package conf
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,6 +36,8 @@ type Config struct {
 	Meter         MeterConfig
 	Event         EventConfig
 	ReportsLogDir string
+	// Agent is the [agent_notification] group: this agent's own extensions.
+	Agent AgentConfig
 
 	// ConfigFiles are the INI files read, in parse order.
 	ConfigFiles []string
@@ -137,6 +141,12 @@ type EventConfig struct {
 	DefinitionsCfgFile         string
 	DropUnmatchedNotifications bool
 	StoreRaw                   []string
+}
+
+// AgentConfig is the [agent_notification] group, options Ceilometer does not have.
+type AgentConfig struct {
+	// MetricsListen is the host:port of the metrics endpoint; "" = off.
+	MetricsListen string
 }
 
 // reader collects the errors of many typed reads so that one Load reports every
@@ -288,6 +298,11 @@ func build(v *Values) (*Config, error) {
 		StoreRaw:                   r.list("event", "store_raw"),
 	}
 	c.ReportsLogDir = r.str("oslo_reports", "log_dir")
+	c.Agent.MetricsListen = strings.TrimSpace(r.str("agent_notification", "metrics_listen"))
+	if err := checkListen(c.Agent.MetricsListen); err != nil {
+		n := Name{"agent_notification", "metrics_listen"}
+		r.add(errorAt(n, v.Where(n), err.Error()))
+	}
 
 	if len(n.Pipelines) == 0 && len(r.errs) == 0 {
 		c.Warnings = append(c.Warnings, "[notification] pipelines is empty: no pipeline will run")
@@ -397,6 +412,21 @@ func (c *Config) Dump() []string {
 		}
 	}
 	return append(lines, star)
+}
+
+// checkListen accepts "" or host:port with a numeric port (0 picks a free one).
+func checkListen(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid address %q: want host:port, e.g. 127.0.0.1:9465", addr)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("invalid port %q in %q: want a number from 0 to 65535", port, addr)
+	}
+	return nil
 }
 
 func quoteList(l []string) string {

@@ -186,6 +186,10 @@ func Options() []Option {
 
 		// [oslo_reports]
 		{Name: Name{"oslo_reports", "log_dir"}, Type: TypeString, Help: "Directory where diagnostics reports (SIGUSR2) are written; stderr when unset."},
+
+		// [agent_notification]: options of this agent that Ceilometer does not have
+		// (Ceilometer ignores the group).
+		{Name: Name{"agent_notification", "metrics_listen"}, Type: TypeString, Default: one(""), Help: "host:port of the HTTP endpoint serving /metrics (Prometheus text format), /healthz and /readyz for the whole agent, e.g. 127.0.0.1:9465; empty disables it. agent-notification extension."},
 	}
 	return opts
 }

@@ -43,14 +43,34 @@
 //     "Parent process has died unexpectedly, exiting", drains with the generation's deadline and
 //     exits 1. Linux's parent-death signal is deliberately not used (golang/go#27505).
 //   - fd 4: its end of a unix socketpair carrying newline-delimited JSON messages. Parent to
-//     worker: snapshot (first), stop, reload (mutate), report. Worker to parent: ready,
-//     heartbeat, fatal, reloaded, report_text, reload_request.
+//     worker: snapshot (first), stop, reload (mutate), report, metrics. Worker to parent: ready,
+//     heartbeat, fatal, reloaded, report_text, reload_request, metrics_report.
 //   - fd 5: the parent's own stderr, used by the worker once its parent is gone.
 //
 // The worker's stderr is a pipe read by the parent, which re-emits every JSON log line through
 // Named("worker").With("worker_id", n). The parent stops workers over the control channel, not
 // with signals, so a process-group SIGTERM (systemd KillMode=control-group) cannot make a worker
 // die mid-drain: a worker starts its graceful stop once and ignores later SIGTERMs.
+//
+// # Metrics endpoint
+//
+// With Generation.MetricsListen set, the parent serves /metrics, /healthz and /readyz for the
+// whole tree (internal/metrics). The control loop owns the server: it binds it once the first
+// generation is validated (before any worker starts, so /readyz answers 503 while they start),
+// rebinds it when a reload changes the address (a failed bind is logged and keeps the previous
+// one), keeps it during the drain (/readyz 503 "stopping") and closes it when Run returns.
+//
+// A scrape is the report/report_text pattern with a sequence number: the request goroutine asks
+// the loop, which answers with its own families (reloads by result, restarts per worker id,
+// workers configured and ready, generation) and sends {"type":"metrics","seq":N} to every child;
+// each child answers {"type":"metrics_report","seq":N,"metrics":{…}} from a goroutine of its
+// loop with its Service's MetricsReporter report (families, ready, reason). The request waits
+// ScrapeTimeout (1 s) for the answers, then merges them adding worker=<id> (the old and the new
+// worker of one id during a roll are summed) and sets agent_notification_worker_up to 0 for a
+// worker of the current generation that did not answer or is not running. In single-process mode
+// the request calls the in-process Service's MetricsReporter directly. /readyz is 200 only when
+// every worker of the current generation is ready in the launcher's sense and reports ready (all
+// listeners consuming); /healthz is 200 while the control loop answers within a second.
 //
 // # Exit codes and main
 //
@@ -87,7 +107,9 @@
 // The control loops (parent.run, child.run) own every goroutine they start (per worker: log
 // forwarder, control reader, control writer, waiter; the service and Reload calls) through a
 // sync.WaitGroup and wait for them before returning; producers hand events to the loop and give
-// up once the loop's done channel is closed. Timers are loop-owned time.Timers (no sleeping, no
+// up once the loop's done channel is closed. The metrics server's Serve and asynchronous
+// Shutdown goroutines are the parent loop's too; its request goroutines (net/http's) touch only
+// channels and wait for the loop with a deadline, giving up once done is closed. Timers are loop-owned time.Timers (no sleeping, no
 // polling). On the fast-exit paths (SIGINT, timeout of an in-process service that ignores its
 // context) the wait is bounded (50 ms parent, 100 ms worker) and what remains ends with the
 // process. There is one mutex (conn.mu, serialising writes on a control channel).

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/openstack-go/agent-notification/internal/metrics"
 )
 
 // Restart methods accepted in Generation.RestartMethod (oslo.service's restart_method).
@@ -62,6 +64,10 @@ type Generation struct {
 	LogDir                  string        // directory of diagnostics reports; "" = stderr
 	Snapshot                []byte        // opaque to the launcher; handed to Service.Run / Reloader.Reload
 	ConfigDump              string        // masked option dump for the diagnostics report
+	// MetricsListen is the host:port of the metrics endpoint (/metrics, /healthz,
+	// /readyz) served by the parent for the whole tree; "" = none. A reload with
+	// another address rebinds it.
+	MetricsListen string
 }
 
 // Service is what a worker runs: in the parent process when workers=1, in each child otherwise.
@@ -79,6 +85,15 @@ type Service interface {
 // with itself, while Run is running. An error leaves the previous configuration in effect.
 type Reloader interface {
 	Reload(ctx context.Context, snapshot []byte) error
+}
+
+// MetricsReporter is the optional ability of a Service to report its metrics and
+// readiness for the metrics endpoint (Generation.MetricsListen). Metrics may be
+// called from any goroutine, concurrently with Run and Reload, before Run started
+// and after it returned; it must be cheap and must not block. The parent adds the
+// label worker=<id> to every series.
+type MetricsReporter interface {
+	Metrics() metrics.Report
 }
 
 // Settings is everything Run and RunWorker need. The launcher imports no service or conf code:

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/openstack-go/agent-notification/internal/metrics"
 )
 
 const (
@@ -58,6 +60,8 @@ type testConfig struct {
 	ExitAfter       string `json:"exit_after,omitempty"` // exit on its own after this long
 	ExitCode        int    `json:"exit_code,omitempty"`
 	Fatal           bool   `json:"fatal,omitempty"` // Run fails with ErrFatalConfig
+	MetricsListen   string `json:"metrics_listen,omitempty"`
+	MetricsHang     int    `json:"metrics_hang,omitempty"` // worker id whose Metrics never returns
 }
 
 func dur(s string) time.Duration {
@@ -88,6 +92,7 @@ func loadTestConfig() (*Generation, error) {
 		LogDir:                  cfg.LogDir,
 		Snapshot:                b,
 		ConfigDump:              fmt.Sprintf("DEFAULT.value = %s\nDEFAULT.secret = ****\nDEFAULT.workers = %d\n", cfg.Value, cfg.Workers),
+		MetricsListen:           cfg.MetricsListen,
 	}, nil
 }
 
@@ -139,7 +144,33 @@ func harnessWorker() int {
 }
 
 // testService records what happens to it in the events file: "<unixnano> <pid> <event> <value>".
-type testService struct{ log hclog.Logger }
+type testService struct {
+	log hclog.Logger
+
+	mu      sync.Mutex
+	cfg     testConfig // of the last Run
+	running int
+	ready   int
+}
+
+// Metrics reports the service's value and state (MetricsReporter). With
+// metrics_hang = this worker's id it never returns (a stuck worker).
+func (s *testService) Metrics() metrics.Report {
+	s.mu.Lock()
+	cfg, running, ready := s.cfg, s.running, s.ready
+	s.mu.Unlock()
+	if cfg.MetricsHang != 0 && os.Getenv(envWorkerID) == strconv.Itoa(cfg.MetricsHang) {
+		<-make(chan struct{})
+	}
+	var set metrics.Set
+	set.Gauge("agent_notification_test_running", "Runs in progress.").Add(float64(running), "value", cfg.Value)
+	set.Counter("agent_notification_test_pid_total", "The process id (a counter that differs per worker).").Add(float64(os.Getpid()))
+	rep := metrics.Report{Ready: ready > 0, Families: set.Families()}
+	if !rep.Ready {
+		rep.Reason = "test service not consuming"
+	}
+	return rep
+}
 
 func recordEvent(name, value string) {
 	path := os.Getenv(envTestEvents)
@@ -172,6 +203,15 @@ func (s *testService) Run(ctx context.Context, snapshot []byte, ready func()) er
 		return fmt.Errorf("%w: %v", ErrFatalConfig, err)
 	}
 	recordEvent("start", cfg.Value)
+	s.mu.Lock()
+	s.cfg = cfg
+	s.running++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running--
+		s.mu.Unlock()
+	}()
 	if cfg.Fatal {
 		recordEvent("fatal", cfg.Value)
 		return fmt.Errorf("%w: pipeline.yaml:3: sink %q is not defined", ErrFatalConfig, "missing")
@@ -179,6 +219,14 @@ func (s *testService) Run(ctx context.Context, snapshot []byte, ready func()) er
 	sleepCtx(ctx, dur(cfg.ReadyDelay))
 	if ctx.Err() == nil {
 		recordEvent("ready", cfg.Value) // before telling the launcher, so the file order is causal
+		s.mu.Lock()
+		s.ready++
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.ready--
+			s.mu.Unlock()
+		}()
 		ready()
 		s.log.Info("service consuming", "value", cfg.Value)
 	}

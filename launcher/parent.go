@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/openstack-go/agent-notification/internal/metrics"
 )
 
 // workerState is the parent's view of one worker: starting → ready → draining → exited.
@@ -57,6 +59,7 @@ type slot struct {
 // worker is one running instance of the service: a child process, or (workers=1) a goroutine of
 // the parent. Fields are owned by the control loop.
 type worker struct {
+	serial    int // unique per parent: names the worker in scrape answers
 	slot      *slot
 	gen       *generation
 	genNum    int // generation whose snapshot it runs (changes on mutate)
@@ -126,6 +129,18 @@ type parent struct {
 	spawnT, debounceT, deadlineT, rollT *time.Timer
 	spawnArmed, debounceArmed           bool
 
+	// metrics endpoint (metrics.go); the counters are loop-owned
+	metricsSrv    *metrics.Server
+	metricsAddr   string // configured address metricsSrv serves
+	scrapes       chan scrapeReq
+	collectors    map[uint64]*collector
+	scrapeSeq     uint64
+	serials       int
+	reloadsOK     uint64
+	reloadsFailed uint64
+	mutateFailed  bool
+	restarts      map[int]uint64 // worker id → respawns after an unexpected exit
+
 	stopping      bool
 	stopErr       error
 	readySent     bool
@@ -145,6 +160,9 @@ func newParent(s *Settings) *parent {
 		wlog:          s.Logger.Named("worker"),
 		workers:       map[*worker]struct{}{},
 		mutatePending: map[*worker]bool{},
+		scrapes:       make(chan scrapeReq),
+		collectors:    map[uint64]*collector{},
+		restarts:      map[int]uint64{},
 		events:        make(chan event, 64),
 		done:          make(chan struct{}),
 	}
@@ -200,6 +218,7 @@ func (p *parent) run(ctx context.Context) error {
 	} else {
 		p.log.Info(fmt.Sprintf("Starting %d workers", g.Workers), "generation", p.cur.num)
 	}
+	p.setMetricsListen(g.MetricsListen)
 	p.enqueueAll(p.cur)
 	p.pump()
 
@@ -221,6 +240,8 @@ func (p *parent) run(ctx context.Context) error {
 			}
 		case ev := <-p.events:
 			p.onEvent(ev)
+		case req := <-p.scrapes:
+			p.onScrape(req)
 		case <-p.spawnT.C:
 			p.spawnArmed = false
 			p.pump()
@@ -250,6 +271,7 @@ func (p *parent) cleanup() {
 		p.release(w) // closes outbox, control and lifeline: the worker's goroutines can end
 	}
 	close(p.done)
+	p.stopMetrics() // after done: handlers waiting for the loop give up
 	waited := make(chan struct{})
 	go func() { p.wg.Wait(); close(waited) }()
 	select {
@@ -408,8 +430,9 @@ func (p *parent) startChild(gen *generation, sl *slot) (w *worker, err error) {
 	}
 
 	outbox := make(chan message, 16)
+	p.serials++
 	w = &worker{
-		slot: sl, gen: gen, genNum: gen.num, state: workerStarting, started: p.env.now(),
+		serial: p.serials, slot: sl, gen: gen, genNum: gen.num, state: workerStarting, started: p.env.now(),
 		pid: proc.Pid(), proc: proc, ctl: newConn(pc), lifeline: lw, outbox: outbox,
 		log: p.wlog.With("worker_id", sl.id),
 	}
@@ -462,7 +485,8 @@ func (p *parent) startChild(gen *generation, sl *slot) (w *worker, err error) {
 
 func (p *parent) spawnInproc(gen *generation, sl *slot) {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{slot: sl, gen: gen, genNum: gen.num, state: workerStarting, started: p.env.now(),
+	p.serials++
+	w := &worker{serial: p.serials, slot: sl, gen: gen, genNum: gen.num, state: workerStarting, started: p.env.now(),
 		pid: p.env.getpid(), cancel: cancel, log: p.wlog}
 	sl.w = w
 	p.workers[w] = struct{}{}
@@ -672,6 +696,8 @@ func (p *parent) onMessage(w *worker, m message) {
 		if _, err := p.env.stderr.Write([]byte(m.Text)); err != nil {
 			p.log.Error("Unable to run Guru Meditation Report!", "error", err)
 		}
+	case msgMetricsReport:
+		p.onMetricsReport(w, m)
 	case msgReloadRequest:
 		if !p.stopping && p.daemon {
 			p.log.Info("worker caught SIGHUP, reloading configuration", "worker_id", w.slot.id, "pid", w.pid)
@@ -748,6 +774,7 @@ func (p *parent) onExit(w *worker, ws syscall.WaitStatus, runErr error) {
 		p.beginStop()
 		return
 	}
+	p.restarts[sl.id]++
 	var d time.Duration
 	sl.failures, d = p.s.Respawn.next(sl.failures, p.env.now().Sub(w.started))
 	if d > 0 {
@@ -804,6 +831,7 @@ func (p *parent) reload() {
 	}
 	if err != nil {
 		p.log.Error("reload failed, keeping the running configuration", "generation", p.cur.num, "error", err)
+		p.reloadsFailed++
 		p.sdNotify(sdReady)
 		p.afterReload()
 		return
@@ -813,6 +841,7 @@ func (p *parent) reload() {
 			"workers", p.cur.g.Workers, "requested", g.Workers)
 		g.Workers = p.cur.g.Workers
 	}
+	p.setMetricsListen(g.MetricsListen)
 	if g.RestartMethod == RestartMethodMutate {
 		if _, ok := p.s.Service.(Reloader); ok {
 			p.mutate(g)
@@ -842,6 +871,7 @@ func (p *parent) promote() {
 		}
 	}
 	p.log.Info("generation ready, draining the previous one", "generation", p.cur.num, "previous", old.num, "draining", n)
+	p.reloadsOK++
 	p.readySent = true
 	p.sdNotify(sdReady)
 	p.afterReload()
@@ -857,6 +887,7 @@ func (p *parent) abortRoll(reason string) {
 		}
 	}
 	p.log.Error("reload aborted, keeping the running generation", "generation", p.cur.num, "aborted", gen.num, "reason", reason)
+	p.reloadsFailed++
 	p.sdNotify(sdReady)
 	p.afterReload()
 }
@@ -869,6 +900,7 @@ func (p *parent) rollTimeout() {
 	if len(p.mutatePending) > 0 {
 		p.log.Warn("workers did not confirm the new configuration in time", "pending", len(p.mutatePending))
 		clear(p.mutatePending)
+		p.reloadsFailed++
 		p.sdNotify(sdReady)
 		p.afterReload()
 	}
@@ -891,6 +923,7 @@ func (p *parent) mutate(g *Generation) {
 	}
 	p.genCounter++
 	p.cur.num, p.cur.g = p.genCounter, g
+	p.mutateFailed = false
 	for len(p.cur.slots) > g.Workers { // fewer workers: drain the highest ids
 		sl := p.cur.slots[len(p.cur.slots)-1]
 		p.cur.slots = p.cur.slots[:len(p.cur.slots)-1]
@@ -926,6 +959,7 @@ func (p *parent) mutate(g *Generation) {
 	}
 	p.log.Info("applying configuration in place", "generation", p.cur.num, "workers", len(p.mutatePending))
 	if len(p.mutatePending) == 0 {
+		p.reloadsOK++
 		p.sdNotify(sdReady)
 		p.afterReload()
 	} else {
@@ -940,12 +974,18 @@ func (p *parent) onReloaded(w *worker, err error) {
 	}
 	delete(p.mutatePending, w)
 	if err != nil {
+		p.mutateFailed = true
 		p.log.Error("worker could not apply the new configuration", "worker_id", w.slot.id, "pid", w.pid, "error", err)
 	} else {
 		p.log.Debug("worker applied the new configuration", "worker_id", w.slot.id, "pid", w.pid, "generation", w.genNum)
 	}
 	if len(p.mutatePending) == 0 {
 		p.rollT.Stop()
+		if p.mutateFailed {
+			p.reloadsFailed++
+		} else {
+			p.reloadsOK++
+		}
 		p.sdNotify(sdReady)
 		p.afterReload()
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/openstack-go/agent-notification/internal/metrics"
 )
 
 // Descriptors a worker inherits (exec.Cmd.ExtraFiles order: fd 3, 4, 5).
@@ -36,6 +38,7 @@ const (
 	msgStop     = "stop"     // drain and exit 0 within Timeout
 	msgReload   = "reload"   // mutate: apply Snapshot in place, answer msgReloaded
 	msgReport   = "report"   // write a diagnostics report
+	msgMetrics  = "metrics"  // Seq: answer msgMetricsReport with the same Seq
 	// worker → parent
 	msgReady         = "ready"
 	msgHeartbeat     = "heartbeat"
@@ -43,19 +46,22 @@ const (
 	msgReloaded      = "reloaded"       // Error: "" on success
 	msgReportText    = "report_text"    // Text: a report for the parent to write to its stderr
 	msgReloadRequest = "reload_request" // the worker got a SIGHUP; the parent owns configuration
+	msgMetricsReport = "metrics_report" // Seq, Metrics: the answer to msgMetrics
 )
 
 // message is one control-channel message. Fields unused by a type are omitted.
 type message struct {
-	Type       string        `json:"type"`
-	Generation int           `json:"generation,omitempty"`
-	Snapshot   []byte        `json:"snapshot,omitempty"`
-	ConfigDump string        `json:"config_dump,omitempty"`
-	LogDir     string        `json:"log_dir,omitempty"`
-	Timeout    time.Duration `json:"timeout,omitempty"` // graceful deadline; 0 = none
-	Reason     string        `json:"reason,omitempty"`
-	Error      string        `json:"error,omitempty"`
-	Text       string        `json:"text,omitempty"`
+	Type       string          `json:"type"`
+	Generation int             `json:"generation,omitempty"`
+	Snapshot   []byte          `json:"snapshot,omitempty"`
+	ConfigDump string          `json:"config_dump,omitempty"`
+	LogDir     string          `json:"log_dir,omitempty"`
+	Timeout    time.Duration   `json:"timeout,omitempty"` // graceful deadline; 0 = none
+	Reason     string          `json:"reason,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Text       string          `json:"text,omitempty"`
+	Seq        uint64          `json:"seq,omitempty"`     // msgMetrics / msgMetricsReport
+	Metrics    *metrics.Report `json:"metrics,omitempty"` // msgMetricsReport
 }
 
 // conn is one end of the control channel. send may be called from any goroutine; recv from one.

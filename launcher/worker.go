@@ -13,6 +13,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
+
+	"github.com/openstack-go/agent-notification/internal/metrics"
 )
 
 // snapshotTimeout bounds the wait for the parent's first message.
@@ -213,6 +215,8 @@ func (c *child) run(ctx context.Context) error {
 				c.reload(m, reloadDone)
 			case msgReport:
 				c.report()
+			case msgMetrics:
+				c.metrics(m.Seq)
 			}
 		case err := <-reloadDone:
 			msg := message{Type: msgReloaded}
@@ -313,6 +317,31 @@ func (c *child) reload(m message, done chan<- error) {
 	if m.Timeout != 0 {
 		c.snap.Timeout = m.Timeout
 	}
+}
+
+// metrics answers the parent's scrape seq with the service's report
+// (MetricsReporter), gathered off the loop; a service without the ability
+// reports only its readiness as the launcher sees it.
+func (c *child) metrics(seq uint64) {
+	if c.parentGone {
+		return
+	}
+	r, ok := c.s.Service.(MetricsReporter)
+	if !ok || !c.started {
+		rep := &metrics.Report{Ready: c.state == workerReady && !c.stopping}
+		if !rep.Ready {
+			rep.Reason = c.state.String()
+		}
+		c.sendToParent(message{Type: msgMetricsReport, Seq: seq, Metrics: rep})
+		return
+	}
+	ctl, log := c.ctl, c.log
+	c.wg.Go(func() {
+		rep := r.Metrics()
+		if err := ctl.send(message{Type: msgMetricsReport, Seq: seq, Metrics: &rep}); err != nil {
+			log.Debug("control channel write failed", "type", msgMetricsReport, "error", err)
+		}
+	})
 }
 
 func (c *child) sendToParent(m message) {

@@ -23,4 +23,11 @@
 // publisher that received its outputs accepted them. A lost connection or channel
 // is recovered by the listener with oslo's back-off; deliveries in flight on a
 // dead channel are redelivered by the broker.
+//
+// Metrics (metrics.go): Service implements launcher.MetricsReporter. Worker.Collect
+// exports the listeners' counters (ListenerStats: received = acked + requeued +
+// rejected + ack failures + in flight at every instant; rejects by decode reason),
+// the oldest in-flight age, the worker's Counters, the managers' Stats, per-publisher
+// counts (publishers are wrapped by URL, secrets masked) and the transformers'
+// StatsReporter counters; Worker.Ready is true while every listener consumes.
 package service

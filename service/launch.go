@@ -25,6 +25,7 @@ func LauncherGeneration(g *Generation) (*launcher.Generation, error) {
 		LogDir:                  logDir,
 		Snapshot:                snap,
 		ConfigDump:              strings.Join(g.Config.Dump(), "\n"),
+		MetricsListen:           g.Config.Agent.MetricsListen,
 	}, nil
 }
 

@@ -25,10 +25,11 @@ const (
 	Reject                 // poison: remove it, dead-lettering it when the queue has a dead-letter exchange
 )
 
-// Handler processes one delivery and says what to do with it. It is called
-// concurrently, at most Concurrency at a time per listener; it must return
-// promptly once ctx is cancelled.
-type Handler func(ctx context.Context, d *amqp.Delivery) Outcome
+// Handler processes one delivery and says what to do with it — for Reject,
+// also why (a label of the rejected counter, e.g. ReasonInvalidJSON). It is
+// called concurrently, at most Concurrency at a time per listener; it must
+// return promptly once ctx is cancelled.
+type Handler func(ctx context.Context, d *amqp.Delivery) (out Outcome, reason string)
 
 // Topology is the oslo.messaging notification topology a listener consumes:
 // for every exchange, topic and priority, queue <topic>.<priority> bound to the
@@ -60,15 +61,45 @@ func (t Topology) Queues() []string {
 	return qs
 }
 
-// ListenerStats are the listener's counters.
+// ListenerStats are the listener's counters. At every moment
+//
+//	Received = Acked + Requeued + Rejected + AckErrors + InFlight
+//
+// and the updates are ordered so that reading Received first, then InFlight,
+// then the others never shows Received above their sum (a delivery enters
+// InFlight before Received counts it, and is settled before it leaves
+// InFlight).
 type ListenerStats struct {
 	Received   atomic.Uint64
 	Acked      atomic.Uint64
 	Requeued   atomic.Uint64
-	Rejected   atomic.Uint64
+	Rejected   atomic.Uint64 // total of RejectedBy
 	InFlight   atomic.Int64
 	Reconnects atomic.Uint64
-	AckErrors  atomic.Uint64
+	// AckErrors are deliveries whose ack, requeue or reject could not be sent:
+	// the channel had closed, and the broker redelivers them.
+	AckErrors atomic.Uint64
+
+	rejectedBy sync.Map // reason → *atomic.Uint64
+}
+
+// RejectedBy returns the rejected deliveries by the handler's reason.
+func (s *ListenerStats) RejectedBy() map[string]uint64 {
+	out := map[string]uint64{}
+	s.rejectedBy.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Uint64).Load()
+		return true
+	})
+	return out
+}
+
+func (s *ListenerStats) reject(reason string) {
+	v, ok := s.rejectedBy.Load(reason)
+	if !ok {
+		v, _ = s.rejectedBy.LoadOrStore(reason, new(atomic.Uint64))
+	}
+	v.(*atomic.Uint64).Add(1)
+	s.Rejected.Add(1)
 }
 
 // Listener consumes the notification queues of one broker URL. It reconnects by
@@ -87,6 +118,13 @@ type Listener struct {
 	onReady     func()
 
 	Stats ListenerStats
+
+	consuming atomic.Bool // every queue has a consumer on a live channel
+	// slots bound the handlers in flight (Concurrency) and record when each
+	// started (nanoseconds since epoch+1; 0 = free), for OldestInFlight.
+	slots []atomic.Int64
+	free  chan int
+	epoch time.Time
 
 	cancel   context.CancelFunc
 	stopped  chan struct{}
@@ -139,6 +177,12 @@ func NewListener(s ListenerSettings) (*Listener, error) {
 			l.concurrency = 64
 		}
 	}
+	l.slots = make([]atomic.Int64, l.concurrency)
+	l.free = make(chan int, l.concurrency)
+	for i := range l.concurrency {
+		l.free <- i
+	}
+	l.epoch = time.Now()
 	return l, nil
 }
 
@@ -258,9 +302,9 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 		consumers.Wait()
 		close(deliveries)
 	}()
+	l.consuming.Store(true)
 	ready()
 
-	sem := make(chan struct{}, l.concurrency)
 	var chErr error
 	stopping := false
 	for !stopping {
@@ -270,7 +314,7 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 				stopping = true
 				break
 			}
-			l.dispatch(ch, d, sem)
+			l.dispatch(ch, d)
 		case e := <-closed:
 			chErr = fmt.Errorf("channel closed: %v", e)
 			stopping = true
@@ -283,12 +327,14 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 			for _, tag := range tags {
 				_ = ch.Cancel(tag, false)
 			}
+			l.consuming.Store(false)
 			for d := range deliveries {
-				l.dispatch(ch, d, sem)
+				l.dispatch(ch, d)
 			}
 			stopping = true
 		}
 	}
+	l.consuming.Store(false)
 	if chErr != nil {
 		// The consumers' delivery channels are closed by amqp091 on failure;
 		// drain what is still buffered (they cannot be acked any more).
@@ -302,14 +348,38 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	return chErr
 }
 
-func (l *Listener) dispatch(ch *amqp.Channel, d amqp.Delivery, sem chan struct{}) {
-	sem <- struct{}{}
-	l.Stats.Received.Add(1)
+// Consuming reports whether the listener consumes every queue right now (false
+// before the first connection, while reconnecting, and once stopping).
+func (l *Listener) Consuming() bool { return l.consuming.Load() }
+
+// OldestInFlight returns how long the oldest delivery in flight has been
+// handled, or 0 when none is.
+func (l *Listener) OldestInFlight() time.Duration {
+	var oldest int64
+	for i := range l.slots {
+		if v := l.slots[i].Load(); v != 0 && (oldest == 0 || v < oldest) {
+			oldest = v
+		}
+	}
+	if oldest == 0 {
+		return 0
+	}
+	return max(time.Since(l.epoch)-time.Duration(oldest-1), 0)
+}
+
+func (l *Listener) dispatch(ch *amqp.Channel, d amqp.Delivery) {
+	slot := <-l.free
+	l.slots[slot].Store(int64(time.Since(l.epoch)) + 1)
+	// In flight before received, settled before out of flight: see ListenerStats.
 	l.Stats.InFlight.Add(1)
+	l.Stats.Received.Add(1)
 	l.work.Go(func() {
-		defer func() { <-sem }()
-		defer l.Stats.InFlight.Add(-1)
-		out := l.handler(l.workCtx, &d)
+		defer func() {
+			l.Stats.InFlight.Add(-1)
+			l.slots[slot].Store(0)
+			l.free <- slot
+		}()
+		out, reason := l.handler(l.workCtx, &d)
 		var err error
 		switch out {
 		case Ack:
@@ -325,7 +395,10 @@ func (l *Listener) dispatch(ch *amqp.Channel, d amqp.Delivery, sem chan struct{}
 		case Reject:
 			err = ch.Reject(d.DeliveryTag, false)
 			if err == nil {
-				l.Stats.Rejected.Add(1)
+				if reason == "" {
+					reason = "error"
+				}
+				l.Stats.reject(reason)
 			}
 		}
 		if err != nil {

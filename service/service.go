@@ -35,8 +35,9 @@ type Service struct {
 	// MaxMessageBytes bounds a message body; 0 = DefaultMaxMessageBytes.
 	MaxMessageBytes int
 
-	mu     sync.Mutex
-	worker *Worker // the running worker, for reports and tests
+	mu      sync.Mutex
+	worker  *Worker              // the running worker, for reports and tests
+	running map[*Worker]struct{} // every worker whose Run has not returned (two during an in-process roll), for Metrics
 }
 
 // Run builds a worker from the snapshot of a validated generation, starts it,
@@ -51,9 +52,8 @@ func (s *Service) Run(ctx context.Context, snapshot []byte, ready func()) error 
 	if err != nil {
 		return fmt.Errorf("%w: %v", launcher.ErrFatalConfig, err)
 	}
-	s.mu.Lock()
-	s.worker = w
-	s.mu.Unlock()
+	s.track(w, true)
+	defer s.track(w, false)
 	w.OnReady = ready
 	if err := w.Start(ctx); err != nil {
 		_ = w.Shutdown(context.Background())
@@ -127,6 +127,7 @@ type Worker struct {
 	listeners  []*Listener
 	decoders   sync.Pool
 	limiter    *logLimiter
+	stats      workerStats // for Metrics (metrics.go)
 
 	// OnReady is called once every listener consumes.
 	OnReady func()
@@ -175,10 +176,29 @@ func NewWorker(logger hclog.Logger, g *Generation, maxBytes int) (*Worker, error
 			w.publishers = append(w.publishers, p)
 			return p, nil
 		}
+		chains := transformer.SharedChains(transformer.Settings{Logger: logger.Named("transformer"), SampleSource: cfg.SampleSource})
 		return pipeline.Resolver{
-			SamplePublisher: func(pc pipeline.PublisherConfig) (pipeline.SamplePublisher, error) { return get(pc) },
-			EventPublisher:  func(pc pipeline.PublisherConfig) (pipeline.EventPublisher, error) { return get(pc) },
-			Transformers:    transformer.SharedChains(transformer.Settings{Logger: logger.Named("transformer"), SampleSource: cfg.SampleSource}),
+			SamplePublisher: func(pc pipeline.PublisherConfig) (pipeline.SamplePublisher, error) {
+				p, err := get(pc)
+				if err != nil {
+					return nil, err
+				}
+				return w.stats.countSamples(cfg, pc.URL, p), nil
+			},
+			EventPublisher: func(pc pipeline.PublisherConfig) (pipeline.EventPublisher, error) {
+				p, err := get(pc)
+				if err != nil {
+					return nil, err
+				}
+				return w.stats.countEvents(cfg, pc.URL, p), nil
+			},
+			Transformers: func(sink *pipeline.SinkConfig) ([]pipeline.Transformer, error) {
+				c, err := chains(sink)
+				if err == nil {
+					w.stats.addChain(sink.Name, c)
+				}
+				return c, err
+			},
 			Flush: func(ctx context.Context, chain []pipeline.Transformer, drain bool) ([]pipeline.Sample, error) {
 				if drain {
 					return transformer.DrainChain(ctx, chain)
@@ -293,6 +313,7 @@ func (w *Worker) Start(ctx context.Context) error {
 // Shutdown stops the listeners (they drain and ack what is in flight), then the
 // publishers; errors are joined. Idempotent; ctx bounds the drain.
 func (w *Worker) Shutdown(ctx context.Context) error {
+	w.stats.stopping.Store(true)
 	var errs []error
 	for _, l := range w.listeners {
 		errs = append(errs, l.Shutdown(ctx))
@@ -316,7 +337,7 @@ func (w *Worker) Listeners() []*Listener { return w.listeners }
 
 // handle processes one delivery: decode, samples and event, pipelines, and the
 // ack decision.
-func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) Outcome {
+func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string) {
 	dec := w.decoders.Get().(*pyjson.Decoder)
 	n, err := Decode(dec, d.Body, w.maxBytes)
 	w.decoders.Put(dec)
@@ -326,7 +347,7 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) Outcome {
 		if w.limiter.allow() {
 			w.logger.Error("rejecting malformed notification", "reason", reason, "error", err, "exchange", d.Exchange, "routing_key", d.RoutingKey, "bytes", len(d.Body))
 		}
-		return Reject
+		return Reject, reason
 	}
 	w.Counters.Decoded.Add(1)
 	if err := w.Process(ctx, n); err != nil {
@@ -342,9 +363,9 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) Outcome {
 		case <-t.C:
 		}
 		t.Stop()
-		return Requeue
+		return Requeue, ""
 	}
-	return Ack
+	return Ack, ""
 }
 
 // Process runs one notification through the meter definitions and the sample

@@ -202,7 +202,7 @@ func TestChaosSIGHUPPause(t *testing.T) {
 	if lost != 0 || dup != 0 {
 		t.Errorf("lost %d, duplicated %d", lost, dup)
 	}
-	limit := time.Second // a loaded CI machine; `make chaos` holds the target
+	limit := 3 * time.Second // a loaded CI machine runs other packages meanwhile; `make chaos` holds the 0.2 s target
 	if os.Getenv("CHAOS") != "" {
 		limit = 200 * time.Millisecond
 	}
