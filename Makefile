@@ -15,7 +15,7 @@ RUN_ARGS  ?= --config-file etc/ceilometer.conf
 
 .PHONY: help
 help: ## show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## build bin/agent-notification and bin/worker
@@ -43,8 +43,13 @@ chaos: rabbitmq ## fault scenarios on the local broker (SIGTERM/SIGHUP/kill -9 m
 	CHAOS=1 $(GO) test -count=1 -timeout 20m -run 'TestChaos|TestListenerRecovers' -v ./internal/app/ ./service/ | grep -E '^(---|ok|FAIL|\s+chaos|\s+worker_test)'
 
 .PHONY: bench
-bench: rabbitmq ## run the benchmarks
+bench: bench-e2e ## end-to-end benchmark on the local broker (see bench-e2e); bench-go for the per-stage benchmarks
+
+.PHONY: bench-go
+bench-go: ## per-stage go test benchmarks (decode, definitions, pipelines, transformers, encode, signature), 3 runs each
 	$(GO) test -run '^$$' -bench . -benchmem -count=3 $(PKGS)
+
+include bench/bench.mk
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
