@@ -125,9 +125,11 @@ type Worker struct {
 	samples    *pipeline.SampleManager
 	events     *pipeline.EventManager
 	listeners  []*Listener
-	decoders   sync.Pool
-	limiter    *logLimiter
-	stats      workerStats // for Metrics (metrics.go)
+	// partitioning runs the hop of the stateful pipelines (nil: none).
+	partitioning *partitioning
+	decoders     sync.Pool
+	limiter      *logLimiter
+	stats        workerStats // for Metrics (metrics.go)
 
 	// OnReady is called once every listener consumes.
 	OnReady func()
@@ -221,6 +223,9 @@ func NewWorker(logger hclog.Logger, g *Generation, maxBytes int) (*Worker, error
 	for _, wn := range warnings {
 		logger.Warn(wn)
 	}
+	if w.partitioning, err = newPartitioning(w); err != nil {
+		return nil, err
+	}
 
 	qargs, err := rabbit.QueueArgs(cfg.Rabbit)
 	if err != nil {
@@ -279,6 +284,11 @@ func (w *Worker) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if w.partitioning != nil {
+		if err := w.partitioning.Start(ctx); err != nil {
+			return err
+		}
+	}
 	if w.samples != nil {
 		fctx, cancel := context.WithCancel(context.Background())
 		w.stopFlush = cancel
@@ -321,6 +331,9 @@ func (w *Worker) Shutdown(ctx context.Context) error {
 	if w.stopFlush != nil {
 		w.stopFlush()
 		w.flushWG.Wait()
+	}
+	if w.partitioning != nil {
+		errs = append(errs, w.partitioning.Shutdown(ctx))
 	}
 	if w.samples != nil {
 		// What buffering transformers still hold is published, not lost.
