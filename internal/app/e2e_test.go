@@ -162,23 +162,43 @@ type eventCollector struct {
 	onArrival func(time.Time)
 }
 
-func collectEvents(t *testing.T, amqpURL string) *eventCollector {
+// captureQueue declares queue name bound to exchange ceilometer with key (the
+// exchange declared as the agent's notifier declares it) and consumes it with
+// auto-ack on the test's own connection.
+func captureQueue(t *testing.T, amqpURL, name, key string, prefetch int) <-chan amqp.Delivery {
 	t.Helper()
 	conn, err := amqp.Dial(amqpURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	ch, _ := conn.Channel()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := ch.ExchangeDeclare("ceilometer", "topic", false, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	q, _ := ch.QueueDeclare("e2e-capture", false, false, false, false, nil)
-	_ = ch.QueueBind(q.Name, "event.sample", "ceilometer", false, nil)
+	q, err := ch.QueueDeclare(name, false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind(q.Name, key, "ceilometer", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if prefetch > 0 {
+		_ = ch.Qos(prefetch, 0, false)
+	}
 	ds, err := ch.Consume(q.Name, "", true, false, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ds
+}
+
+func collectEvents(t *testing.T, amqpURL string) *eventCollector {
+	t.Helper()
+	ds := captureQueue(t, amqpURL, "e2e-capture", "event.sample", 0)
 	c := &eventCollector{seen: map[string]int{}}
 	go func() {
 		for d := range ds {

@@ -100,22 +100,7 @@ type sampleCollector struct {
 
 func collectSamples(t *testing.T, amqpURL string) *sampleCollector {
 	t.Helper()
-	conn, err := amqp.Dial(amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, _ := conn.Channel()
-	if err := ch.ExchangeDeclare("ceilometer", "topic", false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	q, _ := ch.QueueDeclare("replay-capture", false, false, false, false, nil)
-	_ = ch.QueueBind(q.Name, "metering.sample", "ceilometer", false, nil)
-	_ = ch.Qos(1000, 0, false)
-	ds, err := ch.Consume(q.Name, "", true, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := captureQueue(t, amqpURL, "replay-capture", "metering.sample", 1000)
 	c := &sampleCollector{got: map[replayKey][]float64{}}
 	go func() {
 		for d := range ds {
