@@ -297,7 +297,7 @@ func replayRun(t *testing.T, workers int, hosts []string, during func(t *testing
 	for _, a := range agents {
 		a.waitLog("all workers ready", 1, 60*time.Second)
 		if !strings.Contains(a.out.String(), "stateful pipelines are partitioned") {
-			t.Skip("the stateful pipelines are not partitioned: service.go does not call newPartitioning yet")
+			t.Fatal("the stateful pipelines are not partitioned")
 		}
 	}
 	var owners map[int]int
