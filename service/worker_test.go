@@ -508,3 +508,60 @@ func TestListenerRecoversFromConnectionCuts(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedDeadLettered sets a dead-letter policy on the notification
+// queues, as an operator would (no queue argument changes, so declarations stay
+// compatible with Ceilometer's): rejected messages land in the dead-letter
+// queue, untouched, and the good ones behind them are processed.
+func TestMalformedDeadLettered(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	u, _ := url.Parse(amqpURL)
+	vhost, _ := url.PathUnescape(strings.TrimPrefix(u.Path, "/"))
+	rabbittest.Ctl(t, "set_policy", "-p", vhost, "--apply-to", "queues", "notif-dlx", `^notifications\.`, `{"dead-letter-exchange":"notifications.dlx"}`)
+	b := dialBroker(t, amqpURL)
+	if err := b.ch.ExchangeDeclare("notifications.dlx", "fanout", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	dlq, err := b.ch.QueueDeclare("dead-letters", false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ch.QueueBind(dlq.Name, "", "notifications.dlx", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	capture := b.capture("event.sample")
+	g := testGeneration(t, amqpURL, "")
+	w := startWorker(t, g)
+	bad := []string{`{"not": "a notification"}`, `[1, 2, 3]`, "\xff\xfe"}
+	var dcs []*amqp.DeferredConfirmation
+	for i, body := range bad {
+		dc, err := b.send.SendRaw(context.Background(), "nova", "notifications.info", []byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dcs = append(dcs, dc)
+		dc, err = b.send.Send(context.Background(), "nova", notification(fmt.Sprintf("sentinel.%d", i), "INFO", &pyjson.Object{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dcs = append(dcs, dc)
+	}
+	if _, err := rabbit.WaitConfirms(context.Background(), dcs); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.collect(capture, len(bad), 30*time.Second); len(got) != len(bad) {
+		t.Fatalf("%d sentinel events, want %d", len(got), len(bad))
+	}
+	dead := b.collect(dlq.Name, len(bad), 15*time.Second)
+	if len(dead) != len(bad) {
+		t.Fatalf("%d messages dead-lettered, want %d", len(dead), len(bad))
+	}
+	for i, d := range dead {
+		if string(d.Body) != bad[i] {
+			t.Errorf("dead letter %d = %q, want the original %q", i, d.Body, bad[i])
+		}
+	}
+	if got := w.listeners[0].Stats.Rejected.Load(); got != uint64(len(bad)) {
+		t.Errorf("rejected = %d", got)
+	}
+}
