@@ -52,39 +52,91 @@ type Notification struct {
 // rabbit driver (unpack_context, duplicate-id check) and notification dispatcher
 // (_extract_user_message) do. msg is not modified; Root shares its values.
 func NewNotification(msg *pyjson.Object) *Notification {
-	ctxt := &pyjson.Object{}
 	get := func(k string) pyjson.Value { v, _ := msg.Get(k); return v }
-	for _, m := range msg.Members {
-		if name, ok := strings.CutPrefix(m.Key, "_context_"); ok {
-			ctxt.Set(name, m.Value)
-		}
-	}
-	// RpcContext pops msg_id and reply_q; client_timeout stays, None unless
-	// the message carried _timeout.
-	ctxt.Delete("msg_id")
-	ctxt.Delete("reply_q")
-	ctxt.Set("client_timeout", get("_timeout"))
-	n := &Notification{
-		Payload: get("payload"),
-		Body:    msg,
-		Root: &pyjson.Object{Members: []pyjson.Member{
-			{Key: "ctxt", Value: ctxt},
-			{Key: "publisher_id", Value: get("publisher_id")},
-			{Key: "event_type", Value: get("event_type")},
-			{Key: "payload", Value: get("payload")},
-			{Key: "metadata", Value: &pyjson.Object{Members: []pyjson.Member{
-				{Key: "message_id", Value: get("message_id")},
-				{Key: "timestamp", Value: get("timestamp")},
-			}}},
-		}},
-	}
+	n := &Notification{Payload: get("payload"), Body: msg}
 	ps, _ := get("priority").(string)
 	n.Priority = strings.ToLower(ps)
 	n.EventType, _ = get("event_type").(string)
 	n.PublisherID, _ = get("publisher_id").(string)
 	n.MessageID, _ = get("message_id").(string)
 	n.Timestamp, _ = get("timestamp").(string)
+	n.Root = n.buildRoot()
 	return n
+}
+
+// DispatchRoot returns Root, building it from Body (or, without a Body, from
+// the decoded fields) for a Notification that was not made by NewNotification.
+// Handlers call it instead of building the dict themselves: on the hot path it
+// is built once per notification, by NewNotification.
+func (n *Notification) DispatchRoot() *pyjson.Object {
+	if n.Root != nil {
+		return n.Root
+	}
+	return n.buildRoot()
+}
+
+// buildRoot builds the dispatcher's dict (see Root) with one allocation for all
+// its members: ctxt holds the _context_* keys without their prefix, in message
+// order, except msg_id and reply_q, which oslo's RpcContext pops;
+// client_timeout is the message's _timeout (None when absent), in the place of
+// a _context_client_timeout key if there is one, else last.
+func (n *Notification) buildRoot() *pyjson.Object {
+	b := n.Body
+	get := func(k string) pyjson.Value {
+		v, _ := b.Get(k)
+		return v
+	}
+	nctx := 0
+	if b != nil {
+		for i := range b.Members {
+			if strings.HasPrefix(b.Members[i].Key, "_context_") {
+				nctx++
+			}
+		}
+	}
+	members := make([]pyjson.Member, 0, nctx+1+2+5)
+	ctxMembers := members[: 0 : nctx+1]
+	hasTimeout := false
+	if b != nil {
+		for i := range b.Members {
+			k, ok := strings.CutPrefix(b.Members[i].Key, "_context_")
+			if !ok {
+				continue
+			}
+			switch k {
+			case "msg_id", "reply_q":
+				continue
+			case "client_timeout":
+				hasTimeout = true
+				ctxMembers = append(ctxMembers, pyjson.Member{Key: k, Value: get("_timeout")})
+				continue
+			}
+			ctxMembers = append(ctxMembers, pyjson.Member{Key: k, Value: b.Members[i].Value})
+		}
+	}
+	if !hasTimeout {
+		ctxMembers = append(ctxMembers, pyjson.Member{Key: "client_timeout", Value: get("_timeout")})
+	}
+	objs := make([]pyjson.Object, 3)
+	ctxt, meta, root := &objs[0], &objs[1], &objs[2]
+	nc := len(ctxMembers)
+	// Full slice expressions: appending to one object never writes into the next.
+	ctxt.Members = ctxMembers[:nc:nc]
+	meta.Members = append(members[nc:nc:nc+2],
+		pyjson.Member{Key: "message_id", Value: get("message_id")},
+		pyjson.Member{Key: "timestamp", Value: get("timestamp")})
+	root.Members = append(members[nc+2:nc+2:nc+7],
+		pyjson.Member{Key: "ctxt", Value: ctxt},
+		pyjson.Member{Key: "publisher_id", Value: get("publisher_id")},
+		pyjson.Member{Key: "event_type", Value: get("event_type")},
+		pyjson.Member{Key: "payload", Value: get("payload")},
+		pyjson.Member{Key: "metadata", Value: meta},
+	)
+	if b == nil {
+		meta.Members[0].Value, meta.Members[1].Value = n.MessageID, n.Timestamp
+		root.Members[1].Value, root.Members[2].Value, root.Members[3].Value = n.PublisherID, n.EventType, n.Payload
+	}
+	return root
 }
 
 // SampleHandler turns notifications into samples: the declarative meter

@@ -192,7 +192,7 @@ func (c *Converter) Convert(n *plugins.Notification) (*pipeline.Event, error) {
 	if d == nil {
 		return nil, nil
 	}
-	root := notificationBody(n)
+	root := n.DispatchRoot()
 	meta := root.Members[4].Value.(*pyjson.Object)
 	ts, err := pytime.Parse(meta.Members[1].Value)
 	if err != nil {
@@ -230,77 +230,6 @@ func (c *Converter) Convert(n *plugins.Notification) (*pipeline.Event, error) {
 		ev.Raw = &pyjson.Object{}
 	}
 	return ev, nil
-}
-
-// notificationBody builds the dict oslo.messaging's notification dispatcher
-// hands to Ceilometer, on which the definitions' JSONPaths are evaluated and
-// which raw stores:
-//
-//	{"ctxt": {<the _context_* keys without the prefix>, "client_timeout": _timeout},
-//	 "publisher_id": …, "event_type": …, "payload": …,
-//	 "metadata": {"message_id": …, "timestamp": …}}
-//
-// Missing keys are null. As in oslo's unpack_context, the context keys
-// msg_id and reply_q are dropped and client_timeout takes the message's
-// _timeout.
-func notificationBody(n *plugins.Notification) *pyjson.Object {
-	b := n.Body
-	get := func(k string) pyjson.Value {
-		v, _ := b.Get(k)
-		return v
-	}
-	nctx := 0
-	if b != nil {
-		for i := range b.Members {
-			if strings.HasPrefix(b.Members[i].Key, "_context_") {
-				nctx++
-			}
-		}
-	}
-	members := make([]pyjson.Member, 0, nctx+1+5+2)
-	ctxMembers := members[: 0 : nctx+1]
-	hasTimeout := false
-	if b != nil {
-		for i := range b.Members {
-			k := b.Members[i].Key
-			if !strings.HasPrefix(k, "_context_") {
-				continue
-			}
-			k = k[len("_context_"):]
-			switch k {
-			case "msg_id", "reply_q":
-				continue
-			case "client_timeout":
-				hasTimeout = true
-				ctxMembers = append(ctxMembers, pyjson.Member{Key: k, Value: get("_timeout")})
-				continue
-			}
-			ctxMembers = append(ctxMembers, pyjson.Member{Key: k, Value: b.Members[i].Value})
-		}
-	}
-	if !hasTimeout {
-		ctxMembers = append(ctxMembers, pyjson.Member{Key: "client_timeout", Value: get("_timeout")})
-	}
-	objs := make([]pyjson.Object, 3)
-	ctxt, meta, root := &objs[0], &objs[1], &objs[2]
-	nc := len(ctxMembers)
-	// Full slice expressions: appending to one object must never write
-	// into the next.
-	ctxt.Members = ctxMembers[:nc:nc]
-	meta.Members = append(members[nc:nc:nc+2], pyjson.Member{Key: "message_id", Value: get("message_id")},
-		pyjson.Member{Key: "timestamp", Value: get("timestamp")})
-	root.Members = append(members[nc+2:nc+2:nc+7],
-		pyjson.Member{Key: "ctxt", Value: ctxt},
-		pyjson.Member{Key: "publisher_id", Value: get("publisher_id")},
-		pyjson.Member{Key: "event_type", Value: get("event_type")},
-		pyjson.Member{Key: "payload", Value: get("payload")},
-		pyjson.Member{Key: "metadata", Value: meta},
-	)
-	if b == nil {
-		meta.Members[0].Value, meta.Members[1].Value = n.MessageID, n.Timestamp
-		root.Members[1].Value, root.Members[2].Value, root.Members[3].Value = n.PublisherID, n.EventType, n.Payload
-	}
-	return root
 }
 
 // convert is TraitDefinition.to_trait: ok is false when the trait is left

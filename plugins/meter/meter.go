@@ -97,7 +97,7 @@ func (e *Engine) Process(ctx context.Context, n *plugins.Notification) ([]pipeli
 	if len(defs) == 0 {
 		return nil, nil
 	}
-	root := messageRoot(n.Body)
+	root := n.DispatchRoot()
 	b := sampleBuilder{e: e, root: root, body: n.Body}
 	var errs []error
 	for _, d := range defs {
@@ -106,48 +106,6 @@ func (e *Engine) Process(ctx context.Context, n *plugins.Notification) ([]pipeli
 		}
 	}
 	return b.out, errors.Join(errs...)
-}
-
-// messageRoot builds the dict Ceilometer's definitions are evaluated on:
-// what oslo.messaging's notification dispatcher hands to endpoints,
-//
-//	{"ctxt": {...}, "publisher_id": ..., "event_type": ..., "payload": ...,
-//	 "metadata": {"message_id": ..., "timestamp": ...}}
-//
-// where ctxt holds the _context_* keys without their prefix (as the rabbit
-// driver's unpack_context builds it, client_timeout included).
-func messageRoot(body *pyjson.Object) *pyjson.Object {
-	get := func(k string) pyjson.Value {
-		v, _ := body.Get(k)
-		return v
-	}
-	ctxt := &pyjson.Object{}
-	if body != nil {
-		n := 0
-		for _, m := range body.Members {
-			if strings.HasPrefix(m.Key, "_context_") {
-				n++
-			}
-		}
-		ctxt.Members = make([]pyjson.Member, 0, n+1)
-		for _, m := range body.Members {
-			// Body keys are unique, and so are they without the prefix.
-			if k, ok := strings.CutPrefix(m.Key, "_context_"); ok && k != "msg_id" && k != "reply_q" {
-				ctxt.Members = append(ctxt.Members, pyjson.Member{Key: k, Value: m.Value})
-			}
-		}
-	}
-	ctxt.Set("client_timeout", get("_timeout"))
-	return &pyjson.Object{Members: []pyjson.Member{
-		{Key: "ctxt", Value: ctxt},
-		{Key: "publisher_id", Value: get("publisher_id")},
-		{Key: "event_type", Value: get("event_type")},
-		{Key: "payload", Value: get("payload")},
-		{Key: "metadata", Value: &pyjson.Object{Members: []pyjson.Member{
-			{Key: "message_id", Value: get("message_id")},
-			{Key: "timestamp", Value: get("timestamp")},
-		}}},
-	}}
 }
 
 // sampleBuilder converts one notification.
