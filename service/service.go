@@ -92,26 +92,11 @@ func (s *Service) Current() *Worker {
 // Counters are the worker's notification counters.
 type Counters struct {
 	Decoded        atomic.Uint64
-	Rejected       sync.Map // reason → *atomic.Uint64
 	SampleErrors   atomic.Uint64
 	EventErrors    atomic.Uint64
 	PublishFailure atomic.Uint64
 	Samples        atomic.Uint64
 	Events         atomic.Uint64
-}
-
-func (c *Counters) reject(reason string) {
-	v, _ := c.Rejected.LoadOrStore(reason, new(atomic.Uint64))
-	v.(*atomic.Uint64).Add(1)
-}
-
-// RejectedCount returns the number of messages rejected for reason.
-func (c *Counters) RejectedCount(reason string) uint64 {
-	v, ok := c.Rejected.Load(reason)
-	if !ok {
-		return 0
-	}
-	return v.(*atomic.Uint64).Load()
 }
 
 // Worker is one running instance of the service built from a generation.
@@ -355,8 +340,8 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string)
 	n, err := Decode(dec, d.Body, w.maxBytes)
 	w.decoders.Put(dec)
 	if err != nil {
+		// Counted by reason by the listener once the reject is settled.
 		reason := reasonOf(err)
-		w.Counters.reject(reason)
 		if w.limiter.allow() {
 			w.logger.Error("rejecting malformed notification", "reason", reason, "error", err, "exchange", d.Exchange, "routing_key", d.RoutingKey, "bytes", len(d.Body))
 		}

@@ -370,8 +370,9 @@ func TestWorkerRejectsMalformedAndKeepsGoing(t *testing.T) {
 		t.Fatalf("%d sentinel outputs, want %d", len(msgs), len(bad))
 	}
 	var rejected uint64
+	byReason := w.listeners[0].Stats.RejectedBy()
 	for _, r := range []string{ReasonInvalidJSON, ReasonNotObject, ReasonEnvelopeVersion, ReasonPriority} {
-		rejected += w.Counters.RejectedCount(r)
+		rejected += byReason[r]
 	}
 	if rejected != uint64(len(bad)) {
 		t.Errorf("rejected %d, want %d", rejected, len(bad))

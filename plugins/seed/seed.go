@@ -62,7 +62,7 @@ func (p *Plugin) Process(_ context.Context, n *plugins.Notification) ([]pipeline
 func oldFormat(n *plugins.Notification) *pyjson.Object {
 	m := &pyjson.Object{}
 	get := func(o *pyjson.Object, k string) pyjson.Value { v, _ := o.Get(k); return v }
-	root := n.Root
+	root := n.DispatchRoot()
 	m.Set("publisher_id", get(root, "publisher_id"))
 	m.Set("event_type", get(root, "event_type"))
 	m.Set("payload", deepCopy(get(root, "payload")))
