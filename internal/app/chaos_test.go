@@ -126,12 +126,7 @@ func TestChaosSIGTERMMidStream(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault scenario")
 	}
-	amqpURL := rabbittest.VHost(t)
-	dir := t.TempDir()
-	writeAgentConfig(t, dir, amqpURL, 2, "'*'")
-	events := collectEvents(t, amqpURL)
-	a := startAgent(t, dir)
-	a.waitLog("all workers ready", 1, 60*time.Second)
+	amqpURL, dir, events, a := runningAgent(t, 2)
 	s := startStream(t, amqpURL, chaosScale(1500, 10000), 1000, nil)
 	waitCount(t, events, 200, 30*time.Second)
 	a.signal(syscall.SIGTERM)
@@ -160,10 +155,7 @@ func TestChaosSIGHUPPause(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault scenario")
 	}
-	amqpURL := rabbittest.VHost(t)
-	dir := t.TempDir()
-	writeAgentConfig(t, dir, amqpURL, 2, "'*'")
-	events := collectEvents(t, amqpURL)
+	amqpURL, dir, events, a := runningAgent(t, 2)
 	var (
 		mu       sync.Mutex
 		last     time.Time
@@ -180,8 +172,6 @@ func TestChaosSIGHUPPause(t *testing.T) {
 		last = now
 	}
 	events.mu.Unlock()
-	a := startAgent(t, dir)
-	a.waitLog("all workers ready", 1, 60*time.Second)
 	stop := make(chan struct{})
 	s := startStream(t, amqpURL, 100000, 200, stop)
 	waitCount(t, events, 100, 30*time.Second)
@@ -217,12 +207,7 @@ func TestChaosKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault scenario")
 	}
-	amqpURL := rabbittest.VHost(t)
-	dir := t.TempDir()
-	writeAgentConfig(t, dir, amqpURL, 2, "'*'")
-	events := collectEvents(t, amqpURL)
-	a := startAgent(t, dir)
-	a.waitLog("all workers ready", 1, 60*time.Second)
+	amqpURL, dir, events, a := runningAgent(t, 2)
 	s := startStream(t, amqpURL, chaosScale(2000, 10000), 1000, nil)
 	waitCount(t, events, 200, 30*time.Second)
 	kids := children(a.cmd.Process.Pid)

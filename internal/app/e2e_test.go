@@ -94,7 +94,16 @@ rabbit_retry_backoff = 0
 	}
 }
 
+// startAgent starts the test binary as agent-notification with dir's
+// ceilometer.conf, in its own process group (killed at the end of the test).
 func startAgent(t *testing.T, dir string) *agent {
+	t.Helper()
+	return startAs(t, dir, envMain)
+}
+
+// startAs starts the test binary with the environment variable role set (the
+// agent: envMain; cmd/worker: envForeground).
+func startAs(t *testing.T, dir, role string) *agent {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -102,7 +111,7 @@ func startAgent(t *testing.T, dir string) *agent {
 	}
 	a := &agent{t: t, dir: dir, out: &lockedBuffer{}, done: make(chan error, 1)}
 	a.cmd = exec.Command(exe, "--config-file", filepath.Join(dir, "ceilometer.conf"))
-	a.cmd.Env = append(os.Environ(), envMain+"=1")
+	a.cmd.Env = append(os.Environ(), role+"=1")
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
 	a.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := a.cmd.Start(); err != nil {
@@ -306,6 +315,20 @@ func unacked(t *testing.T, amqpURL string) (ready, unacked int) {
 	return ready, unacked
 }
 
+// runningAgent starts, in a fresh vhost, an agent with workers workers whose
+// event pipeline takes every event, and a collector of the published events;
+// it returns once every worker consumes.
+func runningAgent(t *testing.T, workers int) (amqpURL, dir string, events *eventCollector, a *agent) {
+	t.Helper()
+	amqpURL = rabbittest.VHost(t)
+	dir = t.TempDir()
+	writeAgentConfig(t, dir, amqpURL, workers, "'*'")
+	events = collectEvents(t, amqpURL)
+	a = startAgent(t, dir)
+	a.waitLog("all workers ready", 1, 60*time.Second)
+	return amqpURL, dir, events, a
+}
+
 // TestAgentEndToEnd runs the real agent (launcher, workers=2, the real service)
 // against the broker: notifications become events; a SIGHUP with a changed
 // event pipeline rolls the workers without losing or duplicating anything; a
@@ -314,12 +337,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the agent against RabbitMQ")
 	}
-	amqpURL := rabbittest.VHost(t)
-	dir := t.TempDir()
-	writeAgentConfig(t, dir, amqpURL, 2, "'*'")
-	events := collectEvents(t, amqpURL)
-	a := startAgent(t, dir)
-	a.waitLog("all workers ready", 1, 60*time.Second)
+	amqpURL, dir, events, a := runningAgent(t, 2)
 
 	ids := sendMany(t, amqpURL, 300, "compute.instance.exists")
 
@@ -387,21 +405,7 @@ func TestForegroundWorker(t *testing.T) {
 	dir := t.TempDir()
 	writeAgentConfig(t, dir, amqpURL, 4, "'*'")
 	events := collectEvents(t, amqpURL)
-	exe, _ := os.Executable()
-	a := &agent{t: t, dir: dir, out: &lockedBuffer{}, done: make(chan error, 1)}
-	a.cmd = exec.Command(exe, "--config-file", filepath.Join(dir, "ceilometer.conf"))
-	a.cmd.Env = append(os.Environ(), envForeground+"=1")
-	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { a.done <- a.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = a.cmd.Process.Kill()
-		if t.Failed() {
-			t.Logf("worker output:\n%s", a.out.String())
-		}
-	})
+	a := startAs(t, dir, envForeground)
 	a.waitLog("worker ready", 1, 60*time.Second)
 	if n := len(children(a.cmd.Process.Pid)); n != 0 {
 		t.Errorf("the foreground worker started %d children (workers is ignored)", n)
