@@ -14,6 +14,7 @@ import (
 
 	"github.com/openstack-go/agent-notification/conf"
 	"github.com/openstack-go/agent-notification/internal/rabbit"
+	"github.com/openstack-go/agent-notification/internal/ratelog"
 	"github.com/openstack-go/agent-notification/launcher"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/publisher"
@@ -113,7 +114,7 @@ type Worker struct {
 	// partitioning runs the hop of the stateful pipelines (nil: none).
 	partitioning *partitioning
 	decoders     sync.Pool
-	limiter      *logLimiter
+	limiter      *ratelog.Limiter
 	stats        workerStats // for Metrics (metrics.go)
 
 	// OnReady is called once every listener consumes.
@@ -141,7 +142,7 @@ func NewWorker(logger hclog.Logger, g *Generation, maxBytes int) (*Worker, error
 		maxBytes = DefaultMaxMessageBytes
 	}
 	cfg := g.Config
-	w := &Worker{logger: logger, gen: g, maxBytes: maxBytes, limiter: newLogLimiter(10, time.Second)}
+	w := &Worker{logger: logger, gen: g, maxBytes: maxBytes, limiter: ratelog.New(10, time.Second)}
 	w.decoders.New = func() any { return &pyjson.Decoder{} }
 	factories, err := publisher.Factories()
 	if err != nil {
@@ -285,7 +286,7 @@ func (w *Worker) Start(ctx context.Context) error {
 				case <-fctx.Done():
 					return
 				case <-t.C:
-					if err := w.samples.Flush(fctx, false); err != nil && fctx.Err() == nil && w.limiter.allow() {
+					if err := w.samples.Flush(fctx, false); err != nil && fctx.Err() == nil && w.limiter.Allow() {
 						w.logger.Warn("publishing flushed transformer output failed", "error", err)
 					}
 				}
@@ -342,7 +343,7 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string)
 	if err != nil {
 		// Counted by reason by the listener once the reject is settled.
 		reason := reasonOf(err)
-		if w.limiter.allow() {
+		if w.limiter.Allow() {
 			w.logger.Error("rejecting malformed notification", "reason", reason, "error", err, "exchange", d.Exchange, "routing_key", d.RoutingKey, "bytes", len(d.Body))
 		}
 		return Reject, reason
@@ -350,7 +351,7 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string)
 	w.Counters.Decoded.Add(1)
 	if err := w.Process(ctx, n); err != nil {
 		w.Counters.PublishFailure.Add(1)
-		if w.limiter.allow() {
+		if w.limiter.Allow() {
 			w.logger.Warn("publishing failed; the notification is requeued", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
 		}
 		// Hold the message a moment before giving it back, so a target that
@@ -378,7 +379,7 @@ func (w *Worker) Process(ctx context.Context, n *plugins.Notification) error {
 			samples, err := src.Process(ctx, n)
 			if err != nil {
 				w.Counters.SampleErrors.Add(1)
-				if w.limiter.allow() {
+				if w.limiter.Allow() {
 					w.logger.Warn("a notification could not be fully converted to samples", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
 				}
 			}
@@ -394,7 +395,7 @@ func (w *Worker) Process(ctx context.Context, n *plugins.Notification) error {
 		ev, err := w.gen.Events.Convert(n)
 		if err != nil {
 			w.Counters.EventErrors.Add(1)
-			if w.limiter.allow() {
+			if w.limiter.Allow() {
 				w.logger.Warn("event conversion failed", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
 			}
 		}
@@ -406,31 +407,6 @@ func (w *Worker) Process(ctx context.Context, n *plugins.Notification) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// logLimiter lets through at most n log lines per period, so a flood of bad
-// input cannot flood the log (every message is still counted).
-type logLimiter struct {
-	mu     sync.Mutex
-	n      int
-	period time.Duration
-	start  time.Time
-	count  int
-}
-
-func newLogLimiter(n int, period time.Duration) *logLimiter {
-	return &logLimiter{n: n, period: period}
-}
-
-func (l *logLimiter) allow() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	if now.Sub(l.start) > l.period {
-		l.start, l.count = now, 0
-	}
-	l.count++
-	return l.count <= l.n
 }
 
 var _ launcher.Service = (*Service)(nil)

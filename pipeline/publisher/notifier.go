@@ -16,6 +16,7 @@ import (
 
 	"github.com/openstack-go/agent-notification/conf"
 	"github.com/openstack-go/agent-notification/internal/rabbit"
+	"github.com/openstack-go/agent-notification/internal/ratelog"
 	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
@@ -62,6 +63,9 @@ type Notifier struct {
 
 	published atomic.Uint64
 	dropped   atomic.Uint64
+	// warnings bounds the per-publish failure lines of policies drop and
+	// queue (every failure is counted in dropped/queue).
+	warnings *ratelog.Limiter
 }
 
 func newNotifier(_ context.Context, s Settings, u *url.URL) (Publisher, error) {
@@ -75,6 +79,7 @@ func newNotifier(_ context.Context, s Settings, u *url.URL) (Publisher, error) {
 		secret:      c.Publisher.TelemetrySecret,
 		policy:      lastQuery(q, "policy", PolicyDefault),
 		envelope:    true,
+		warnings:    ratelog.New(5, 10*time.Second),
 	}
 	n.eventType = c.Publisher.MeteringTopic
 	if s.Purpose == PurposeEvent {
@@ -265,7 +270,9 @@ func (n *Notifier) send(ctx context.Context, eventType string, payload []pyjson.
 		}
 		if n.policy == PolicyDrop {
 			n.dropped.Add(1)
-			n.logger.Warn("failed to publish, dropping it (policy=drop)", "datapoints", len(payload), "error", err)
+			if n.warnings.Allow() {
+				n.logger.Warn("failed to publish, dropping it (policy=drop)", "datapoints", len(payload), "error", err)
+			}
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -296,10 +303,14 @@ func (n *Notifier) sendQueued(ctx context.Context, body []byte) error {
 			if over := len(n.queue) - n.maxQueue; n.maxQueue > 0 && over > 0 {
 				n.queue = n.queue[over:]
 				n.dropped.Add(uint64(over))
-				n.logger.Warn("publisher max local queue length is exceeded, dropping oldest", "count", over)
+				if n.warnings.Allow() {
+					n.logger.Warn("publisher max local queue length is exceeded, dropping oldest", "count", over)
+				}
 			}
 			n.mu.Unlock()
-			n.logger.Warn("failed to publish, queued (policy=queue)", "error", err)
+			if n.warnings.Allow() {
+				n.logger.Warn("failed to publish, queued (policy=queue)", "error", err)
+			}
 			return nil
 		}
 		n.published.Add(1)

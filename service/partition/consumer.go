@@ -18,6 +18,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/openstack-go/agent-notification/internal/rabbit"
+	"github.com/openstack-go/agent-notification/internal/ratelog"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -104,6 +105,8 @@ type Consumer struct {
 	s         ConsumerSettings
 	known     map[string]bool
 	seed      uint64
+	// warnings bounds the per-batch problem lines (each is counted in Stats).
+	warnings *ratelog.Limiter
 
 	Stats ConsumerStats
 
@@ -153,7 +156,7 @@ func NewConsumer(s ConsumerSettings) (*Consumer, error) {
 	// list_consumers … active, then the channel's connection) which process
 	// owns a partition.
 	s.Rabbit.ConnectionName = strings.TrimSpace(s.Rabbit.ConnectionName + " partitions pid=" + strconv.Itoa(os.Getpid()))
-	c := &Consumer{logger: s.Logger, endpoints: eps, s: s, known: map[string]bool{}}
+	c := &Consumer{logger: s.Logger, endpoints: eps, s: s, known: map[string]bool{}, warnings: ratelog.New(10, 10*time.Second)}
 	for _, p := range s.Pipelines {
 		c.known[p] = true
 	}
@@ -374,7 +377,9 @@ func (c *Consumer) handle(ch *amqp.Channel, d *amqp.Delivery, p *partitionState)
 	}
 	if err != nil {
 		c.Stats.Rejected.Add(1)
-		c.logger.Error("rejecting a partition batch", "queue", d.RoutingKey, "error", err)
+		if c.warnings.Allow() {
+			c.logger.Error("rejecting a partition batch", "queue", d.RoutingKey, "error", err)
+		}
 		return ch.Reject(d.DeliveryTag, false)
 	}
 	group := c.s.Group(name)
@@ -392,7 +397,9 @@ func (c *Consumer) handle(ch *amqp.Channel, d *amqp.Delivery, p *partitionState)
 			// on); a redelivery is dropped by the filter, so holding and
 			// requeueing only paces a failing publisher.
 			c.Stats.Requeued.Add(1)
-			c.logger.Warn("delivering a partition batch failed; it is requeued", "pipeline", name, "error", err)
+			if c.warnings.Allow() {
+				c.logger.Warn("delivering a partition batch failed; it is requeued", "pipeline", name, "error", err)
+			}
 			t := time.NewTimer(c.s.RetryDelay)
 			select {
 			case <-c.workCtx.Done():
