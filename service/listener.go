@@ -120,17 +120,15 @@ type Listener struct {
 	Stats ListenerStats
 
 	consuming atomic.Bool // every queue has a consumer on a live channel
-	// slots bound the handlers in flight (Concurrency) and record when each
-	// started (nanoseconds since epoch+1; 0 = free), for OldestInFlight.
+	// slots record when each handler goroutine started its delivery
+	// (nanoseconds since epoch+1; 0 = idle), for OldestInFlight.
 	slots []atomic.Int64
-	free  chan int
 	epoch time.Time
 
 	cancel   context.CancelFunc
 	stopped  chan struct{}
 	workCtx  context.Context
 	stopWork context.CancelFunc
-	work     sync.WaitGroup // handler goroutines
 }
 
 // ListenerSettings configure a Listener.
@@ -178,10 +176,6 @@ func NewListener(s ListenerSettings) (*Listener, error) {
 		}
 	}
 	l.slots = make([]atomic.Int64, l.concurrency)
-	l.free = make(chan int, l.concurrency)
-	for i := range l.concurrency {
-		l.free <- i
-	}
 	l.epoch = time.Now()
 	return l, nil
 }
@@ -282,70 +276,101 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	if err := declare(ch, l.topology); err != nil {
 		return err
 	}
-	deliveries := make(chan amqp.Delivery)
+	// A fixed pool of handler goroutines (their stacks stay grown), fed
+	// directly by one goroutine per consumer; outcomes are settled through
+	// the channel's acker.
+	acks := newAcker(ch, &l.Stats, l.behindLimit())
+	var dead atomic.Bool // the channel failed: what is still buffered cannot be acked
+	jobs := make(chan amqp.Delivery)
+	var handlers sync.WaitGroup
+	for i := range l.concurrency {
+		handlers.Go(func() { l.handle(i, acks, jobs, &dead) })
+	}
 	var tags []string
 	var consumers sync.WaitGroup
 	for i, q := range l.topology.Queues() {
 		tag := "agent-notification-" + strconv.Itoa(i) + "-" + q
 		ds, err := ch.Consume(q, tag, false, false, false, false, nil)
 		if err != nil {
+			dead.Store(true)
+			_ = ch.Close() // ends the consumers already started
+			consumers.Wait()
+			close(jobs)
+			handlers.Wait()
 			return fmt.Errorf("consume %q: %w", q, err)
 		}
 		tags = append(tags, tag)
 		consumers.Go(func() {
 			for d := range ds {
-				deliveries <- d
+				if !dead.Load() {
+					jobs <- d
+				}
 			}
 		})
 	}
+	consumed := make(chan struct{})
 	go func() {
 		consumers.Wait()
-		close(deliveries)
+		close(consumed)
 	}()
 	l.consuming.Store(true)
 	ready()
 
 	var chErr error
-	stopping := false
-	for !stopping {
-		select {
-		case d, ok := <-deliveries:
-			if !ok {
-				stopping = true
-				break
-			}
-			l.dispatch(ch, d)
-		case e := <-closed:
-			chErr = fmt.Errorf("channel closed: %v", e)
-			stopping = true
-		case e := <-connClosed:
-			chErr = fmt.Errorf("connection closed: %v", e)
-			stopping = true
-		case <-ctx.Done():
-			// Graceful stop: no new deliveries; the ones already pushed by the
-			// broker (up to the prefetch) are processed, then the channel closes.
-			for _, tag := range tags {
-				_ = ch.Cancel(tag, false)
-			}
-			l.consuming.Store(false)
-			for d := range deliveries {
-				l.dispatch(ch, d)
-			}
-			stopping = true
+	select {
+	case <-consumed:
+	case e := <-closed:
+		chErr = fmt.Errorf("channel closed: %v", e)
+	case e := <-connClosed:
+		chErr = fmt.Errorf("connection closed: %v", e)
+	case <-ctx.Done():
+		// Graceful stop: no new deliveries; the ones already pushed by the
+		// broker (up to the prefetch) are processed, then the channel closes.
+		for _, tag := range tags {
+			_ = ch.Cancel(tag, false)
 		}
 	}
 	l.consuming.Store(false)
 	if chErr != nil {
-		// The consumers' delivery channels are closed by amqp091 on failure;
-		// drain what is still buffered (they cannot be acked any more).
-		go func() {
-			for range deliveries {
-			}
-		}()
+		// amqp091 closes the consumers' delivery channels on failure; what
+		// is still buffered is dropped (the broker redelivers it).
+		dead.Store(true)
 	}
-	l.work.Wait()
+	<-consumed
+	close(jobs)
+	handlers.Wait()
+	acks.finish()
 	_ = ch.Close()
 	return chErr
+}
+
+// behindLimit is how many finished acks may wait behind an unfinished
+// delivery before they are acked one by one: half the window the broker
+// fills (the prefetch of one consumer, or the handlers).
+func (l *Listener) behindLimit() int {
+	w := l.concurrency
+	if l.prefetch > 0 && l.prefetch < w {
+		w = l.prefetch
+	}
+	return max(w/2, 1)
+}
+
+// handle is handler goroutine i: it runs the handler on each delivery and
+// hands the outcome to the acker.
+func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, dead *atomic.Bool) {
+	for d := range jobs {
+		if dead.Load() {
+			continue
+		}
+		l.slots[i].Store(int64(time.Since(l.epoch)) + 1)
+		// In flight before received, settled before out of flight (the acker
+		// leaves it in flight until its ack is sent): see ListenerStats.
+		l.Stats.InFlight.Add(1)
+		l.Stats.Received.Add(1)
+		out, reason := l.handler(l.workCtx, &d)
+		l.slots[i].Store(0)
+		acks.settle(d.DeliveryTag, out, reason)
+	}
 }
 
 // Consuming reports whether the listener consumes every queue right now (false
@@ -365,47 +390,6 @@ func (l *Listener) OldestInFlight() time.Duration {
 		return 0
 	}
 	return max(time.Since(l.epoch)-time.Duration(oldest-1), 0)
-}
-
-func (l *Listener) dispatch(ch *amqp.Channel, d amqp.Delivery) {
-	slot := <-l.free
-	l.slots[slot].Store(int64(time.Since(l.epoch)) + 1)
-	// In flight before received, settled before out of flight: see ListenerStats.
-	l.Stats.InFlight.Add(1)
-	l.Stats.Received.Add(1)
-	l.work.Go(func() {
-		defer func() {
-			l.Stats.InFlight.Add(-1)
-			l.slots[slot].Store(0)
-			l.free <- slot
-		}()
-		out, reason := l.handler(l.workCtx, &d)
-		var err error
-		switch out {
-		case Ack:
-			err = ch.Ack(d.DeliveryTag, false)
-			if err == nil {
-				l.Stats.Acked.Add(1)
-			}
-		case Requeue:
-			err = ch.Nack(d.DeliveryTag, false, true)
-			if err == nil {
-				l.Stats.Requeued.Add(1)
-			}
-		case Reject:
-			err = ch.Reject(d.DeliveryTag, false)
-			if err == nil {
-				if reason == "" {
-					reason = "error"
-				}
-				l.Stats.reject(reason)
-			}
-		}
-		if err != nil {
-			// The channel is gone: the broker redelivers the message.
-			l.Stats.AckErrors.Add(1)
-		}
-	})
 }
 
 // declare declares the exchanges, queues and bindings of t exactly as
