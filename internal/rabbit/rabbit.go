@@ -226,7 +226,11 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 			Properties: props,
 			Dial: func(network, addr string) (net.Conn, error) {
 				d := net.Dialer{Timeout: 10 * time.Second}
-				return d.DialContext(ctx, network, addr)
+				c, err := d.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return newCoalescingConn(c), nil
 			},
 		}
 		if ep.TLS {

@@ -1,0 +1,110 @@
+package rabbit
+
+import (
+	"net"
+	"sync"
+)
+
+// maxPendingWrite bounds the bytes a coalescing connection holds before a
+// writer waits for the socket (back-pressure from a slow or blocked broker).
+const maxPendingWrite = 1 << 20
+
+// maxSpareWrite bounds the buffer a connection keeps for the next batch.
+const maxSpareWrite = 128 << 10
+
+// coalescingConn batches the writes of an AMQP connection. amqp091 flushes
+// after every publish and every ack — one write system call each, and one
+// wake-up of the broker per frame. Here a write only appends to a buffer and
+// one goroutine writes the buffer to the socket: the frames that concurrent
+// handlers produce while that write is under way leave in the next one, so
+// under load one system call carries many frames, and when idle a frame leaves
+// at once (there is no timer, nothing waits for more data).
+//
+// Order is kept (one buffer, one writer). A socket error is returned by every
+// later Write and closes the socket, so amqp091's reader notices the loss as it
+// would without the buffer.
+type coalescingConn struct {
+	net.Conn
+
+	mu      sync.Mutex
+	space   *sync.Cond // signalled when the flusher took the pending bytes
+	pending []byte
+	spare   []byte
+	err     error
+	closed  bool
+
+	wake chan struct{} // capacity 1: the flusher has something to write
+	done chan struct{}
+	once sync.Once
+}
+
+func newCoalescingConn(c net.Conn) *coalescingConn {
+	cc := &coalescingConn{Conn: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	cc.space = sync.NewCond(&cc.mu)
+	go cc.flush()
+	return cc
+}
+
+// Write queues p for the flusher; it blocks only while maxPendingWrite bytes
+// are waiting.
+func (c *coalescingConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	for len(c.pending) >= maxPendingWrite && c.err == nil && !c.closed {
+		c.space.Wait()
+	}
+	if c.err != nil || c.closed {
+		err := c.err
+		c.mu.Unlock()
+		if err == nil {
+			err = net.ErrClosed
+		}
+		return 0, err
+	}
+	c.pending = append(c.pending, p...)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // the flusher is already due to run
+	}
+	return len(p), nil
+}
+
+func (c *coalescingConn) flush() {
+	for {
+		select {
+		case <-c.wake:
+		case <-c.done:
+			return
+		}
+		c.mu.Lock()
+		for len(c.pending) > 0 && c.err == nil {
+			out := c.pending
+			c.pending, c.spare = c.spare[:0], nil // the two buffers alternate
+			c.mu.Unlock()
+			_, err := c.Conn.Write(out)
+			c.mu.Lock()
+			if cap(out) <= maxSpareWrite {
+				c.spare = out[:0] // else left to the GC: a burst does not pin memory
+			}
+			c.space.Broadcast()
+			if err != nil {
+				c.err = err
+				c.mu.Unlock()
+				_ = c.Conn.Close()
+				return
+			}
+		}
+		c.mu.Unlock()
+	}
+}
+
+// Close closes the socket; bytes not yet written are dropped (amqp091 closes
+// after the broker answered connection.close, or after a failure).
+func (c *coalescingConn) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.space.Broadcast()
+	c.mu.Unlock()
+	c.once.Do(func() { close(c.done) })
+	return c.Conn.Close()
+}
