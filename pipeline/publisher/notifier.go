@@ -239,12 +239,38 @@ func encode(dst []byte, messageID, uniqueID, publisherID, eventType string, payl
 	if !envelope {
 		return pyjson.Append(dst, msg)
 	}
-	inner := pyjson.Append(nil, msg)
-	env := &pyjson.Object{Members: []pyjson.Member{
-		{Key: "oslo.version", Value: "2.0"},
-		{Key: "oslo.message", Value: string(inner)},
-	}}
-	return pyjson.Append(dst, env)
+	// json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(msg)}):
+	// the inner document is ASCII without control characters (ensure_ascii),
+	// so as a JSON string only its quotes and backslashes are escaped. It is
+	// written into a pooled scratch buffer and escaped straight into dst.
+	bp := scratch.Get().(*[]byte)
+	inner := pyjson.Append((*bp)[:0], msg)
+	dst = append(dst, `{"oslo.version": "2.0", "oslo.message": "`...)
+	start := 0
+	for i, c := range inner {
+		if c == '"' || c == '\\' {
+			dst = append(append(dst, inner[start:i]...), '\\', c)
+			start = i + 1
+		}
+	}
+	dst = append(append(dst, inner[start:]...), '"', '}')
+	putScratch(bp, inner)
+	return dst
+}
+
+// scratch holds encoding buffers (the inner message, the message body) reused
+// across publishes; buffers grown beyond maxPooled are left to the GC so one
+// huge notification does not pin its memory.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooled = 256 << 10
+
+// putScratch returns buf (grown from *bp) to the pool.
+func putScratch(bp *[]byte, buf []byte) {
+	if cap(buf) <= maxPooled {
+		*bp = buf[:0]
+		scratch.Put(bp)
+	}
 }
 
 // PythonTime renders t (in UTC) as Python's str(datetime): "2026-11-25 10:00:00.123456",
@@ -258,9 +284,15 @@ func PythonTime(t time.Time) string {
 }
 
 func (n *Notifier) send(ctx context.Context, eventType string, payload []pyjson.Value) error {
-	body := Encode(nil, n.publisherID, eventType, payload, time.Now(), n.envelope)
 	if n.policy == PolicyQueue {
-		return n.sendQueued(ctx, body)
+		// The body may stay queued: it gets its own memory.
+		return n.sendQueued(ctx, Encode(nil, n.publisherID, eventType, payload, time.Now(), n.envelope))
+	}
+	// One message: a retry sends the same bytes (oslo retries the same
+	// message), re-encoded into a pooled buffer each time rather than kept.
+	messageID, uniqueID, ts := uuid.New(), uuid.NewHex(), PythonTime(time.Now())
+	body := func(dst []byte) []byte {
+		return encode(dst, messageID, uniqueID, n.publisherID, eventType, payload, ts, n.envelope)
 	}
 	for attempt := 0; ; attempt++ {
 		err := n.publishAll(ctx, body)
@@ -297,7 +329,7 @@ func (n *Notifier) sendQueued(ctx context.Context, body []byte) error {
 	n.queue = nil
 	n.mu.Unlock()
 	for i, b := range pending {
-		if err := n.publishAll(ctx, b); err != nil {
+		if err := n.publishAll(ctx, func(dst []byte) []byte { return append(dst, b...) }); err != nil {
 			n.mu.Lock()
 			n.queue = append(pending[i:], n.queue...)
 			if over := len(n.queue) - n.maxQueue; n.maxQueue > 0 && over > 0 {
@@ -320,12 +352,17 @@ func (n *Notifier) sendQueued(ctx context.Context, body []byte) error {
 
 var errNacked = errors.New("broker nacked the message")
 
-// publishAll publishes body once on every topic and waits for the confirms.
-func (n *Notifier) publishAll(ctx context.Context, body []byte) error {
+// publishAll publishes the body that encode appends once on every topic and
+// waits for the confirms. The body is encoded into a pooled buffer released as
+// soon as amqp091 has written it, before the wait: buffers are held by the
+// handlers encoding, not by the (many more) waiting for a confirm.
+func (n *Notifier) publishAll(ctx context.Context, encode func(dst []byte) []byte) error {
 	ch, gen, err := n.channel(ctx)
 	if err != nil {
 		return err
 	}
+	bp := scratch.Get().(*[]byte)
+	body := encode((*bp)[:0])
 	confirms := make([]*amqp.DeferredConfirmation, 0, len(n.topics))
 	for _, topic := range n.topics {
 		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, n.exchange, topic+".sample", false, false, amqp.Publishing{
@@ -335,11 +372,13 @@ func (n *Notifier) publishAll(ctx context.Context, body []byte) error {
 			Body:            body,
 		})
 		if err != nil {
+			putScratch(bp, body)
 			n.fail(gen, err)
 			return err
 		}
 		confirms = append(confirms, dc)
 	}
+	putScratch(bp, body)
 	for _, dc := range confirms {
 		ok, err := dc.WaitContext(ctx)
 		if err != nil {

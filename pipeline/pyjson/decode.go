@@ -397,8 +397,14 @@ func (d *Decoder) strEscaped(start, j int) (string, int, error) {
 		case c < 0x20:
 			return "", j, d.errorf(j, "Invalid control character", nil)
 		case c < 0x80:
-			b = append(b, c)
-			j++
+			// Copy the run of plain ASCII at once (an escaped document —
+			// oslo's envelope — is mostly such runs between \" escapes).
+			k := j + 1
+			for k < len(s) && jsonSafe[s[k]] {
+				k++
+			}
+			b = append(b, s[j:k]...)
+			j = k
 		default:
 			r, n := utf8.DecodeRuneInString(s[j:])
 			if r == utf8.RuneError && n == 1 {
