@@ -154,7 +154,11 @@ func getEvaluator() *evaluator {
 // release clears what the evaluation referenced and returns e to the pool.
 func (e *evaluator) release() {
 	for i := 0; i <= e.slab && i < len(e.slabs); i++ {
-		clear(e.slabs[i])
+		if i == e.slab {
+			clear(e.slabs[i][:e.used]) // only what was handed out: most evaluations use a few datums
+		} else {
+			clear(e.slabs[i])
+		}
 	}
 	e.slab, e.used = 0, 0
 	if len(e.slabs) > 64 {
