@@ -3,16 +3,24 @@ package service
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"strings"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 	"github.com/openstack-go/agent-notification/plugins"
 )
 
 // Reasons a message is rejected before any handler sees it. They label the
-// rejected-messages counter and the log line.
+// rejected-messages counter and the log line. ReasonContentType and
+// ReasonContentEncoding reject a message whose AMQP content type is not JSON
+// or whose content encoding is not UTF-8 before its body is read (see
+// CheckProperties).
 const (
 	ReasonTooLarge        = "too_large"
+	ReasonContentType     = "content_type"
+	ReasonContentEncoding = "content_encoding"
 	ReasonInvalidJSON     = "invalid_json"
 	ReasonNotObject       = "not_an_object"
 	ReasonEnvelopeVersion = "envelope_version"
@@ -37,6 +45,66 @@ func decodeErr(reason, format string, args ...any) error {
 // envelopeMajor is the oslo.messaging envelope version we understand ("2.x").
 const envelopeMajor = "2"
 
+// DecodeDelivery is how the worker turns a delivery into a notification: the
+// size limit first, then the content type and encoding (CheckProperties), and
+// only then Decode; a body over maxBytes is never looked at.
+func DecodeDelivery(dec *pyjson.Decoder, d *amqp.Delivery, maxBytes int) (*plugins.Notification, error) {
+	if err := checkSize(d.Body, maxBytes); err != nil {
+		return nil, err
+	}
+	if err := CheckProperties(d.ContentType, d.ContentEncoding); err != nil {
+		return nil, err
+	}
+	return Decode(dec, d.Body, maxBytes)
+}
+
+// CheckProperties accepts the content type and encoding a notification may
+// carry: oslo.messaging's rabbit driver (through kombu) always sends
+// "application/json" encoded "utf-8". Accepted content types are empty (a
+// producer that sets none), application/json and text/json, case-insensitive,
+// with parameters ("; charset=utf-8"; a charset, when given, must be UTF-8);
+// accepted encodings are empty, utf-8 and utf8, case-insensitive. Anything else
+// (a pickled body, text/plain, a gzip encoding) is a *DecodeError with reason
+// ReasonContentType or ReasonContentEncoding naming the value received: such
+// a body is not what the sender meant as a notification even when it happens
+// to parse as JSON.
+func CheckProperties(contentType, contentEncoding string) error {
+	if contentType == "application/json" && (contentEncoding == "utf-8" || contentEncoding == "") {
+		return nil // what oslo.messaging sends: no parsing on the hot path
+	}
+	if strings.TrimSpace(contentType) != "" {
+		mt, params, err := mime.ParseMediaType(contentType)
+		if err != nil {
+			return decodeErr(ReasonContentType, "content type %q: %v", contentType, err)
+		}
+		if mt != "application/json" && mt != "text/json" {
+			return decodeErr(ReasonContentType, "content type %q is not JSON (oslo.messaging sends application/json)", contentType)
+		}
+		if cs, ok := params["charset"]; ok && !isUTF8(cs) {
+			return decodeErr(ReasonContentType, "content type %q: charset is not UTF-8", contentType)
+		}
+	}
+	if enc := strings.TrimSpace(contentEncoding); enc != "" && !isUTF8(enc) {
+		return decodeErr(ReasonContentEncoding, "content encoding %q is not UTF-8 (oslo.messaging sends utf-8)", contentEncoding)
+	}
+	return nil
+}
+
+func isUTF8(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "utf-8", "utf8":
+		return true
+	}
+	return false
+}
+
+func checkSize(body []byte, maxBytes int) error {
+	if maxBytes > 0 && len(body) > maxBytes {
+		return decodeErr(ReasonTooLarge, "body of %d bytes exceeds the limit of %d", len(body), maxBytes)
+	}
+	return nil
+}
+
 // Decode turns a message body into a notification, the way oslo.messaging's
 // rabbit driver and notification dispatcher do: a body with "oslo.version" is
 // the 2.0 envelope whose "oslo.message" string holds the notification; a body
@@ -45,8 +113,8 @@ const envelopeMajor = "2"
 // be one of oslo's priorities; event_type must be a string. Each message is
 // decoded exactly once; the result shares nothing with body.
 func Decode(d *pyjson.Decoder, body []byte, maxBytes int) (*plugins.Notification, error) {
-	if maxBytes > 0 && len(body) > maxBytes {
-		return nil, decodeErr(ReasonTooLarge, "body of %d bytes exceeds the limit of %d", len(body), maxBytes)
+	if err := checkSize(body, maxBytes); err != nil {
+		return nil, err
 	}
 	v, err := d.Decode(body)
 	if err != nil {

@@ -1,8 +1,11 @@
 package service
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -59,6 +62,82 @@ func TestDecode(t *testing.T) {
 			_, err := Decode(&pyjson.Decoder{}, []byte(tc.body), limit)
 			if err == nil {
 				t.Fatal("no error")
+			}
+			if got := reasonOf(err); got != tc.reason {
+				t.Errorf("reason = %s, want %s (%v)", got, tc.reason, err)
+			}
+		})
+	}
+}
+
+func TestCheckProperties(t *testing.T) {
+	for _, tc := range []struct {
+		contentType, encoding string
+		reason                string // "" = accepted
+	}{
+		{"application/json", "utf-8", ""}, // what oslo.messaging sends
+		{"", "", ""},
+		{"Application/JSON", "UTF-8", ""},
+		{"application/json; charset=utf-8", "utf8", ""},
+		{"application/json;charset=UTF8", "UTF8", ""},
+		{" text/json ", " utf-8 ", ""},
+		{"application/x-python-serialize", "binary", ReasonContentType},
+		{"text/plain", "utf-8", ReasonContentType},
+		{"application/octet-stream", "", ReasonContentType},
+		{"application/jsonx", "", ReasonContentType},
+		{"application/json; charset=latin-1", "utf-8", ReasonContentType},
+		{"application/json; charset", "utf-8", ReasonContentType},
+		{"/json", "", ReasonContentType},
+		{"application/json", "gzip", ReasonContentEncoding},
+		{"application/json", "binary", ReasonContentEncoding},
+		{"application/json", "utf-16", ReasonContentEncoding},
+	} {
+		err := CheckProperties(tc.contentType, tc.encoding)
+		if tc.reason == "" {
+			if err != nil {
+				t.Errorf("%q %q: %v", tc.contentType, tc.encoding, err)
+			}
+			continue
+		}
+		var de *DecodeError
+		if !errors.As(err, &de) || de.Reason != tc.reason {
+			t.Errorf("%q %q: error %v, want reason %s", tc.contentType, tc.encoding, err, tc.reason)
+			continue
+		}
+		// The log line names the value received.
+		if got := strings.TrimSpace(tc.contentType); tc.reason == ReasonContentEncoding {
+			got = tc.encoding
+			if !strings.Contains(err.Error(), `"`+got+`"`) {
+				t.Errorf("%q %q: %v does not name the encoding", tc.contentType, tc.encoding, err)
+			}
+		} else if !strings.Contains(err.Error(), got) {
+			t.Errorf("%q %q: %v does not name the content type", tc.contentType, tc.encoding, err)
+		}
+	}
+}
+
+// DecodeDelivery checks the size first (the body is not looked at), then the
+// properties, then decodes.
+func TestDecodeDelivery(t *testing.T) {
+	good := `{"priority": "info", "event_type": "x", "payload": {}}`
+	for _, tc := range []struct {
+		name, contentType, encoding, body, reason string
+	}{
+		{"oslo properties", "application/json", "utf-8", good, ""},
+		{"too large and not json", "application/json", "utf-8", strings.Repeat("\xff", 100), ReasonTooLarge},
+		{"too large beats content type", "text/plain", "gzip", strings.Repeat("x", 100), ReasonTooLarge},
+		{"content type before decoding", "text/plain", "utf-8", good, ReasonContentType},
+		{"encoding before decoding", "application/json", "gzip", "\x1f\x8b", ReasonContentEncoding},
+		{"then the body", "application/json", "utf-8", `[]`, ReasonNotObject},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &amqp.Delivery{ContentType: tc.contentType, ContentEncoding: tc.encoding, Body: []byte(tc.body)}
+			n, err := DecodeDelivery(&pyjson.Decoder{}, d, 64)
+			if tc.reason == "" {
+				if err != nil || n.EventType != "x" {
+					t.Fatalf("%+v, %v", n, err)
+				}
+				return
 			}
 			if got := reasonOf(err); got != tc.reason {
 				t.Errorf("reason = %s, want %s (%v)", got, tc.reason, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -338,7 +339,7 @@ func (w *Worker) Listeners() []*Listener { return w.listeners }
 // ack decision.
 func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string) {
 	dec := w.decoders.Get().(*pyjson.Decoder)
-	n, err := Decode(dec, d.Body, w.maxBytes)
+	n, err := DecodeDelivery(dec, d, w.maxBytes)
 	w.decoders.Put(dec)
 	if err != nil {
 		// Counted by reason by the listener once the reject is settled.
@@ -371,16 +372,23 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string)
 // pipelines (info and sample priorities) and through the event converter and
 // the event pipelines (info and error priorities). It returns an error only when
 // a publisher did not accept the outputs: the notification must then not be
-// acked. A conversion problem loses only what depends on it and is counted.
+// acked. A conversion problem loses only what depends on it, is counted, and
+// is logged once per notification (one line naming every problem).
 func (w *Worker) Process(ctx context.Context, n *plugins.Notification) error {
 	var errs []error
+	var problems []string
 	if w.samples != nil && (n.Priority == "info" || n.Priority == "sample") {
 		for _, src := range w.gen.Meters {
 			samples, err := src.Process(ctx, n)
 			if err != nil {
 				w.Counters.SampleErrors.Add(1)
-				if w.limiter.Allow() {
-					w.logger.Warn("a notification could not be fully converted to samples", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
+				problems = append(problems, "samples: "+err.Error())
+			}
+			for i := range samples {
+				// Dropped (and counted) by the pipelines; named here so that
+				// the loss shows in the log line.
+				if !pipeline.ValidVolume(samples[i].Volume) {
+					problems = append(problems, fmt.Sprintf("sample %s dropped: volume %s is not a number", samples[i].Name, pyjson.Repr(samples[i].Volume)))
 				}
 			}
 			if len(samples) > 0 {
@@ -395,9 +403,7 @@ func (w *Worker) Process(ctx context.Context, n *plugins.Notification) error {
 		ev, err := w.gen.Events.Convert(n)
 		if err != nil {
 			w.Counters.EventErrors.Add(1)
-			if w.limiter.Allow() {
-				w.logger.Warn("event conversion failed", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
-			}
+			problems = append(problems, "event: "+err.Error())
 		}
 		if ev != nil {
 			w.Counters.Events.Add(1)
@@ -405,6 +411,9 @@ func (w *Worker) Process(ctx context.Context, n *plugins.Notification) error {
 				errs = append(errs, err)
 			}
 		}
+	}
+	if len(problems) > 0 && w.limiter.Allow() {
+		w.logger.Warn("a notification could not be fully converted; what depends on the bad values is dropped", "event_type", n.EventType, "message_id", n.MessageID, "problems", strings.Join(problems, "; "))
 	}
 	return errors.Join(errs...)
 }

@@ -178,6 +178,13 @@ func startWorker(t *testing.T, g *Generation) *Worker {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runWorker(t, w)
+}
+
+// runWorker starts w, waits until it consumes, and shuts it down when the test
+// ends.
+func runWorker(t *testing.T, w *Worker) *Worker {
+	t.Helper()
 	ready := make(chan struct{})
 	w.OnReady = func() { close(ready) }
 	if err := w.Start(context.Background()); err != nil {
@@ -194,6 +201,28 @@ func startWorker(t *testing.T, g *Generation) *Worker {
 		t.Fatal("worker not ready")
 	}
 	return w
+}
+
+// deadLettering sets a dead-letter policy on the notification queues of the
+// test's vhost, as an operator would (no queue argument changes, so
+// declarations stay compatible with Ceilometer's), and returns the queue the
+// dead letters land in.
+func deadLettering(t *testing.T, amqpURL string, b *broker) string {
+	t.Helper()
+	u, _ := url.Parse(amqpURL)
+	vhost, _ := url.PathUnescape(strings.TrimPrefix(u.Path, "/"))
+	rabbittest.Ctl(t, "set_policy", "-p", vhost, "--apply-to", "queues", "notif-dlx", `^notifications\.`, `{"dead-letter-exchange":"notifications.dlx"}`)
+	if err := b.ch.ExchangeDeclare("notifications.dlx", "fanout", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	dlq, err := b.ch.QueueDeclare("dead-letters", false, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.ch.QueueBind(dlq.Name, "", "notifications.dlx", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dlq.Name
 }
 
 // queueCounts returns messages ready and unacked for the queues of a vhost.
@@ -523,20 +552,8 @@ func TestListenerRecoversFromConnectionCuts(t *testing.T) {
 // queue, untouched, and the good ones behind them are processed.
 func TestMalformedDeadLettered(t *testing.T) {
 	amqpURL := rabbittest.VHost(t)
-	u, _ := url.Parse(amqpURL)
-	vhost, _ := url.PathUnescape(strings.TrimPrefix(u.Path, "/"))
-	rabbittest.Ctl(t, "set_policy", "-p", vhost, "--apply-to", "queues", "notif-dlx", `^notifications\.`, `{"dead-letter-exchange":"notifications.dlx"}`)
 	b := dialBroker(t, amqpURL)
-	if err := b.ch.ExchangeDeclare("notifications.dlx", "fanout", false, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	dlq, err := b.ch.QueueDeclare("dead-letters", false, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.ch.QueueBind(dlq.Name, "", "notifications.dlx", false, nil); err != nil {
-		t.Fatal(err)
-	}
+	dlq := deadLettering(t, amqpURL, b)
 	capture := b.capture("event.sample")
 	g := testGeneration(t, amqpURL, "")
 	w := startWorker(t, g)
@@ -560,7 +577,7 @@ func TestMalformedDeadLettered(t *testing.T) {
 	if got := b.collect(capture, len(bad), 30*time.Second); len(got) != len(bad) {
 		t.Fatalf("%d sentinel events, want %d", len(got), len(bad))
 	}
-	dead := b.collect(dlq.Name, len(bad), 15*time.Second)
+	dead := b.collect(dlq, len(bad), 15*time.Second)
 	if len(dead) != len(bad) {
 		t.Fatalf("%d messages dead-lettered, want %d", len(dead), len(bad))
 	}
