@@ -350,10 +350,16 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string)
 		return Reject, reason
 	}
 	w.Counters.Decoded.Add(1)
-	if err := w.Process(ctx, n); err != nil {
+	// Publishers that confirm later (notifier://) leave their confirms in
+	// deferred: the notification, its samples and event are garbage while
+	// they are awaited, only the bytes sent stay (see publisher.Deferred).
+	var deferred publisher.Deferred
+	err = w.Process(publisher.WithDeferred(ctx, &deferred), n)
+	eventType, messageID := n.EventType, n.MessageID
+	if err = errors.Join(err, deferred.Wait(ctx)); err != nil {
 		w.Counters.PublishFailure.Add(1)
 		if w.limiter.Allow() {
-			w.logger.Warn("publishing failed; the notification is requeued", "event_type", n.EventType, "message_id", n.MessageID, "error", err)
+			w.logger.Warn("publishing failed; the notification is requeued", "event_type", eventType, "message_id", messageID, "error", err)
 		}
 		// Hold the message a moment before giving it back, so a target that
 		// is down does not become a hot requeue loop.

@@ -289,33 +289,60 @@ func (n *Notifier) send(ctx context.Context, eventType string, payload []pyjson.
 		return n.sendQueued(ctx, Encode(nil, n.publisherID, eventType, payload, time.Now(), n.envelope))
 	}
 	// One message: a retry sends the same bytes (oslo retries the same
-	// message), re-encoded into a pooled buffer each time rather than kept.
+	// message).
 	messageID, uniqueID, ts := uuid.New(), uuid.NewHex(), PythonTime(time.Now())
 	body := func(dst []byte) []byte {
 		return encode(dst, messageID, uniqueID, n.publisherID, eventType, payload, ts, n.envelope)
 	}
-	for attempt := 0; ; attempt++ {
-		err := n.publishAll(ctx, body)
+	if d := deferredFrom(ctx); d != nil {
+		// Publish now, confirm later: the caller's Deferred waits. A retry
+		// needs the bytes, not the payload, so only a copy of the body
+		// stays alive while the confirm is awaited.
+		confirms, gen, kept, err := n.publish(ctx, body, true)
 		if err == nil {
+			datapoints := len(payload) // the wait must not capture payload
+			d.add(func(ctx context.Context) error {
+				err := n.confirm(ctx, gen, confirms)
+				if err == nil {
+					n.published.Add(1)
+					return nil
+				}
+				return n.retry(ctx, func(dst []byte) []byte { return append(dst, kept...) }, 1, err, datapoints)
+			})
+			return nil
+		}
+		return n.retry(ctx, body, 1, err, len(payload))
+	}
+	return n.retry(ctx, body, 0, nil, len(payload))
+}
+
+// retry publishes (from attempt on; attempt > 0 follows the failure err) until
+// the broker confirms — or, with policy=drop, after the first failure drops the
+// message — or ctx ends.
+func (n *Notifier) retry(ctx context.Context, body func(dst []byte) []byte, attempt int, err error, datapoints int) error {
+	for ; ; attempt++ {
+		if attempt > 0 {
+			if n.policy == PolicyDrop {
+				n.dropped.Add(1)
+				if n.warnings.Allow() {
+					n.logger.Warn("failed to publish, dropping it (policy=drop)", "datapoints", datapoints, "error", err)
+				}
+				return nil
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("notifier://: publish: %w", err)
+			}
+			t := time.NewTimer(rabbit.Backoff(n.rabbitCfg, attempt-1))
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return fmt.Errorf("notifier://: publish: %w (gave up: %v)", err, ctx.Err())
+			case <-t.C:
+			}
+		}
+		if err = n.publishAll(ctx, body); err == nil {
 			n.published.Add(1)
 			return nil
-		}
-		if n.policy == PolicyDrop {
-			n.dropped.Add(1)
-			if n.warnings.Allow() {
-				n.logger.Warn("failed to publish, dropping it (policy=drop)", "datapoints", len(payload), "error", err)
-			}
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("notifier://: publish: %w", err)
-		}
-		t := time.NewTimer(rabbit.Backoff(n.rabbitCfg, attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("notifier://: publish: %w (gave up: %v)", err, ctx.Err())
-		case <-t.C:
 		}
 	}
 }
@@ -350,20 +377,35 @@ func (n *Notifier) sendQueued(ctx context.Context, body []byte) error {
 	return nil
 }
 
-var errNacked = errors.New("broker nacked the message")
+var (
+	errNacked      = errors.New("broker nacked the message")
+	errConfirmLost = errors.New("the connection closed before the broker confirmed the message")
+)
 
 // publishAll publishes the body that encode appends once on every topic and
-// waits for the confirms. The body is encoded into a pooled buffer released as
-// soon as amqp091 has written it, before the wait: buffers are held by the
-// handlers encoding, not by the (many more) waiting for a confirm.
+// waits for the confirms.
 func (n *Notifier) publishAll(ctx context.Context, encode func(dst []byte) []byte) error {
-	ch, gen, err := n.channel(ctx)
+	confirms, gen, _, err := n.publish(ctx, encode, false)
 	if err != nil {
 		return err
 	}
+	return n.confirm(ctx, gen, confirms)
+}
+
+// publish publishes the body that encode appends once on every topic, without
+// waiting for the confirms; with keep it also returns a copy of the body. The
+// body is encoded into a pooled buffer released as soon as amqp091 has written
+// it: buffers are held by the handlers encoding, not by those waiting for a
+// confirm.
+func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, keep bool) (confirms []*amqp.DeferredConfirmation, gen uint64, kept []byte, err error) {
+	ch, gen, err := n.channel(ctx)
+	if err != nil {
+		return nil, 0, nil, err
+	}
 	bp := scratch.Get().(*[]byte)
 	body := encode((*bp)[:0])
-	confirms := make([]*amqp.DeferredConfirmation, 0, len(n.topics))
+	defer putScratch(bp, body)
+	confirms = make([]*amqp.DeferredConfirmation, 0, len(n.topics))
 	for _, topic := range n.topics {
 		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, n.exchange, topic+".sample", false, false, amqp.Publishing{
 			ContentType:     "application/json",
@@ -372,21 +414,36 @@ func (n *Notifier) publishAll(ctx context.Context, encode func(dst []byte) []byt
 			Body:            body,
 		})
 		if err != nil {
-			putScratch(bp, body)
 			n.fail(gen, err)
-			return err
+			return nil, 0, nil, err
 		}
 		confirms = append(confirms, dc)
 	}
-	putScratch(bp, body)
+	if keep {
+		kept = append([]byte(nil), body...)
+	}
+	return confirms, gen, kept, nil
+}
+
+// confirm waits for the confirms of one publish; a nack or a lost channel
+// discards the channel of generation gen.
+func (n *Notifier) confirm(ctx context.Context, gen uint64, confirms []*amqp.DeferredConfirmation) error {
 	for _, dc := range confirms {
 		ok, err := dc.WaitContext(ctx)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			n.fail(gen, errNacked)
-			return errNacked
+			// amqp091 resolves the confirms still awaited as nacks when the
+			// channel closes: say which it was.
+			err := errNacked
+			n.mu.Lock()
+			if n.gen == gen && (n.ch == nil || n.ch.IsClosed()) {
+				err = errConfirmLost
+			}
+			n.mu.Unlock()
+			n.fail(gen, err)
+			return err
 		}
 	}
 	return nil

@@ -126,3 +126,96 @@ func TestNotifierPublishes(t *testing.T) {
 		}
 	}
 }
+
+// With a Deferred in the context the notifier publishes without waiting; Wait
+// returns once confirmed, and a confirm lost with the connection is retried
+// with the same bytes on a new one.
+func TestNotifierDeferredConfirms(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	cfg := testConfig(t, rabbitURL(amqpURL))
+	factories, _ := Factories()
+	ctx := context.Background()
+	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeSample}, "notifier://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(ctx)
+	n := p.(*Notifier)
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	get := func() [][]byte {
+		var bodies [][]byte
+		for {
+			d, ok, err := ch.Get("metering.sample", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				return bodies
+			}
+			bodies = append(bodies, d.Body)
+		}
+	}
+
+	var d Deferred
+	if err := p.PublishSamples(WithDeferred(ctx, &d), []pipeline.Sample{testSample(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if !d.Pending() {
+		t.Fatal("no confirm deferred")
+	}
+	if err := d.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d.Pending() {
+		t.Error("waits not consumed")
+	}
+	if got := get(); len(got) != 1 {
+		t.Fatalf("%d messages after the first wait, want 1", len(got))
+	}
+
+	// The connection dies between the publish and the wait: the wait retries
+	// on a new connection (the confirm may win the race: try a few times).
+	retried := false
+	for attempt := 0; attempt < 10 && !retried; attempt++ {
+		d = Deferred{}
+		if err := p.PublishSamples(WithDeferred(ctx, &d), []pipeline.Sample{testSample(1)}); err != nil {
+			t.Fatal(err)
+		}
+		n.mu.Lock()
+		gen := n.gen
+		_ = n.conn.Close()
+		n.mu.Unlock()
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err := d.Wait(wctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("wait after a lost connection: %v", err)
+		}
+		n.mu.Lock()
+		retried = n.gen != gen
+		n.mu.Unlock()
+		got := get()
+		if len(got) == 0 || len(got) > 2 {
+			t.Fatalf("%d messages after the retry, want 1 or 2 (the first may have been routed before the cut)", len(got))
+		}
+		for _, b := range got[1:] {
+			if string(b) != string(got[0]) {
+				t.Errorf("the retry sent other bytes:\n%s\n%s", got[0], b)
+			}
+		}
+		if published, _ := n.Stats(); published != uint64(attempt+2) {
+			t.Errorf("published = %d, want %d", published, attempt+2)
+		}
+	}
+	if !retried {
+		t.Error("the confirm was never lost with the connection: the retry is untested")
+	}
+}
