@@ -39,8 +39,8 @@ run: build rabbitmq ## run the agent in the foreground with etc/ceilometer.conf 
 	./$(BIN)/agent-notification $(RUN_ARGS)
 
 .PHONY: chaos
-chaos: rabbitmq ## fault scenarios on the local broker (SIGTERM/SIGHUP/kill -9 mid-stream, output down), larger streams; prints lost/duplicated/pause
-	CHAOS=1 $(GO) test -count=1 -timeout 20m -run 'TestChaos|TestListenerRecovers' -v ./internal/app/ ./service/ | grep -E '^(---|ok|FAIL|\s+chaos|\s+worker_test)'
+chaos: rabbitmq ## fault scenarios (SIGTERM/SIGHUP/kill -9 mid-stream, output down, connection cuts, broker restart on a private node), larger streams; prints lost/duplicated/pause
+	CHAOS=1 $(GO) test -count=1 -timeout 20m -run 'TestChaos|TestListenerRecovers' -v ./internal/app/ ./service/ | grep -E '^(---|ok|FAIL|\s+chaos|\s+worker_test|\s+restart_test)'
 
 .PHONY: bench
 bench: bench-e2e ## end-to-end benchmark on the local broker (see bench-e2e); bench-go for the per-stage benchmarks

@@ -67,13 +67,7 @@ func startStream(t *testing.T, amqpURL string, n, rate int, stop <-chan struct{}
 			case <-tick.C:
 			}
 			id := uuid.New()
-			msg := &pyjson.Object{Members: []pyjson.Member{
-				{Key: "message_id", Value: id}, {Key: "publisher_id", Value: "compute.chaos"},
-				{Key: "event_type", Value: "compute.instance.exists"}, {Key: "priority", Value: "INFO"},
-				{Key: "payload", Value: &pyjson.Object{Members: []pyjson.Member{{Key: "instance_id", Value: id}}}},
-				{Key: "timestamp", Value: "2026-11-25 10:00:00.000001"}, {Key: "_unique_id", Value: uuid.NewHex()},
-			}}
-			dc, err := sender.Send(context.Background(), "nova", msg)
+			dc, err := sender.Send(context.Background(), "nova", chaosNotification(id))
 			if err != nil {
 				t.Errorf("send: %v", err)
 				return
@@ -88,6 +82,17 @@ func startStream(t *testing.T, amqpURL string, n, rate int, stop <-chan struct{}
 		}
 	}()
 	return s
+}
+
+// chaosNotification is a compute.instance.exists notification keyed by id
+// (its message_id, and so its event's).
+func chaosNotification(id string) *pyjson.Object {
+	return &pyjson.Object{Members: []pyjson.Member{
+		{Key: "message_id", Value: id}, {Key: "publisher_id", Value: "compute.chaos"},
+		{Key: "event_type", Value: "compute.instance.exists"}, {Key: "priority", Value: "INFO"},
+		{Key: "payload", Value: &pyjson.Object{Members: []pyjson.Member{{Key: "instance_id", Value: id}}}},
+		{Key: "timestamp", Value: "2026-11-25 10:00:00.000001"}, {Key: "_unique_id", Value: uuid.NewHex()},
+	}}
 }
 
 func (s *stream) wait() []string {

@@ -207,7 +207,12 @@ func captureQueue(t *testing.T, amqpURL, name, key string, prefetch int) <-chan 
 
 func collectEvents(t *testing.T, amqpURL string) *eventCollector {
 	t.Helper()
-	ds := captureQueue(t, amqpURL, "e2e-capture", "event.sample", 0)
+	return collectFrom(captureQueue(t, amqpURL, "e2e-capture", "event.sample", 0))
+}
+
+// collectFrom counts the events of the event.sample messages read from ds
+// until it is closed.
+func collectFrom(ds <-chan amqp.Delivery) *eventCollector {
 	c := &eventCollector{seen: map[string]int{}}
 	go func() {
 		for d := range ds {

@@ -1,5 +1,7 @@
 // Package rabbittest gives tests an isolated virtual host on the local RabbitMQ
-// (the real broker, started by scripts/rabbitmq.sh), deleted when the test ends.
+// (the real broker, started by scripts/rabbitmq.sh), deleted when the test ends,
+// or — for faults the shared broker must not suffer, such as a restart — a
+// private RabbitMQ node of their own (Node).
 package rabbittest
 
 import (
@@ -46,19 +48,43 @@ func VHost(t testing.TB) string {
 	return "amqp://guest:guest@" + Addr() + "/" + url.PathEscape(name)
 }
 
-// Ctl runs rabbitmqctl with args (quietly) and returns its output; the test
-// fails if it fails.
+// Ctl runs rabbitmqctl with args (quietly) against the shared broker and
+// returns its output; the test fails if it fails. PrivateNode.Ctl is the same
+// for a private node.
 func Ctl(t testing.TB, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	return ctl(t, "", args...)
+}
+
+// ctl runs rabbitmqctl against node ("" is the default node) and fails the
+// test if it fails.
+func ctl(t testing.TB, node string, args ...string) string {
+	t.Helper()
+	out, err := runCtl(60*time.Second, node, args...)
+	if err != nil {
+		if node != "" {
+			args = append([]string{"-n", node}, args...)
+		}
+		t.Fatalf("rabbitmqctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// runCtl runs rabbitmqctl [-n node] -q args, bounded by timeout.
+func runCtl(timeout time.Duration, node string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	path := "rabbitmqctl"
 	if _, err := exec.LookPath(path); err != nil {
-		path = "/usr/sbin/rabbitmqctl"
+		path = sbin(path)
 	}
-	out, err := exec.CommandContext(ctx, path, append([]string{"-q"}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("rabbitmqctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	var pre []string
+	if node != "" {
+		pre = []string{"-n", node}
 	}
-	return string(out)
+	out, err := exec.CommandContext(ctx, path, append(append(pre, "-q"), args...)...).CombinedOutput()
+	return string(out), err
 }
+
+// sbin is where Debian's rabbitmq-server package installs its commands.
+func sbin(name string) string { return "/usr/sbin/" + name }
