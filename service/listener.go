@@ -247,7 +247,7 @@ func (l *Listener) run(ctx context.Context) {
 			return
 		}
 		delay := rabbit.Backoff(l.rabbitCfg, attempt)
-		l.logger.Warn("connection to the broker lost; retrying", "error", err, "retry_in", delay)
+		l.logger.Warn("connection to the broker lost; retrying", "error", err, "retry_in", delay.String())
 		attempt++
 		t := time.NewTimer(delay)
 		select {

@@ -244,7 +244,7 @@ func (c *Consumer) run(ctx context.Context) {
 			return
 		}
 		delay := c.s.Backoff(attempt)
-		c.logger.Warn("partition consumer lost the broker; retrying", "error", err, "retry_in", delay)
+		c.logger.Warn("partition consumer lost the broker; retrying", "error", err, "retry_in", delay.String())
 		attempt++
 		t := time.NewTimer(delay)
 		select {
