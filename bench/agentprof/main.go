@@ -2,7 +2,9 @@
 // CPU profile: when BENCH_AGENT_CPUPROFILE is set, every process — the
 // launcher and each worker it re-executes — writes
 // $BENCH_AGENT_CPUPROFILE.<pid>.pprof when it exits, and the allocations
-// of its whole life to $BENCH_AGENT_CPUPROFILE.<pid>.allocs.pprof. `go run ./bench/e2e
+// of its whole life to $BENCH_AGENT_CPUPROFILE.<pid>.allocs.pprof, and the
+// heap at its largest (sampled every 200 ms) to
+// $BENCH_AGENT_CPUPROFILE.<pid>.peakheap.pprof. `go run ./bench/e2e
 // -cpuprofile DIR` builds and runs it; read a profile with
 // `go tool pprof -top bin DIR/agent-w1-r1.<pid>.pprof`.
 package main
@@ -10,7 +12,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
+	"time"
 
 	"github.com/openstack-go/agent-notification/internal/app"
 )
@@ -32,6 +36,8 @@ func run() int {
 			return 1
 		}
 		defer pprof.StopCPUProfile()
+		runtime.MemProfileRate = 4096 // fine-grained heap profiles (the default samples every 512 KiB)
+		go peakHeap(fmt.Sprintf("%s.%d.peakheap.pprof", p, os.Getpid()))
 		defer func() {
 			if f, err := os.Create(fmt.Sprintf("%s.%d.allocs.pprof", p, os.Getpid())); err == nil {
 				_ = pprof.Lookup("allocs").WriteTo(f, 0)
@@ -40,4 +46,22 @@ func run() int {
 		}()
 	}
 	return app.Main(os.Args, os.Stdout, os.Stderr, "bench")
+}
+
+// peakHeap rewrites path with the heap profile whenever the heap in use is
+// larger than ever before.
+func peakHeap(path string) {
+	var peak uint64
+	var ms runtime.MemStats
+	for range time.Tick(200 * time.Millisecond) {
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse <= peak {
+			continue
+		}
+		peak = ms.HeapInuse
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
 }
