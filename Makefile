@@ -18,9 +18,9 @@ help: ## show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## build bin/agent-notification and bin/worker
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/agent-notification ./cmd/agent-notification
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/worker ./cmd/worker
+build: ## build bin/agent-notification and bin/worker (static: no cgo)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/agent-notification ./cmd/agent-notification
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/worker ./cmd/worker
 
 .PHONY: rabbitmq
 rabbitmq: ## make sure a local RabbitMQ is up (installs/starts it when it can)
