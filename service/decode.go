@@ -1,8 +1,12 @@
 package service
 
 import (
+	"bytes"
+	"compress/bzip2"
+	"compress/zlib"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"strings"
 
@@ -16,11 +20,13 @@ import (
 // rejected-messages counter and the log line. ReasonContentType and
 // ReasonContentEncoding reject a message whose AMQP content type is not JSON
 // or whose content encoding is not UTF-8 before its body is read (see
-// CheckProperties).
+// CheckProperties). ReasonCompression rejects a body compressed (kombu's
+// "compression" header) with an unknown method, or that does not decompress.
 const (
 	ReasonTooLarge        = "too_large"
 	ReasonContentType     = "content_type"
 	ReasonContentEncoding = "content_encoding"
+	ReasonCompression     = "compression"
 	ReasonInvalidJSON     = "invalid_json"
 	ReasonNotObject       = "not_an_object"
 	ReasonEnvelopeVersion = "envelope_version"
@@ -55,7 +61,50 @@ func DecodeDelivery(dec *pyjson.Decoder, d *amqp.Delivery, maxBytes int) (*plugi
 	if err := CheckProperties(d.ContentType, d.ContentEncoding); err != nil {
 		return nil, err
 	}
-	return Decode(dec, d.Body, maxBytes)
+	body, err := decompress(d, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(dec, body, maxBytes)
+}
+
+// decompress returns the body of d, decompressed when kombu compressed it:
+// oslo.messaging's [oslo_messaging_rabbit] kombu_compression (gzip or bz2)
+// makes kombu compress the body and name the method in the "compression"
+// header (its MIME type or an alias), leaving content type and encoding as
+// they were. The decompressed body is bounded by maxBytes (a small compressed
+// body can expand enormously).
+func decompress(d *amqp.Delivery, maxBytes int) ([]byte, error) {
+	h, ok := d.Headers["compression"]
+	if !ok {
+		return d.Body, nil
+	}
+	method, _ := h.(string)
+	var r io.Reader
+	switch method {
+	case "application/x-gzip", "gzip", "zlib": // kombu's "gzip" is zlib's format
+		zr, err := zlib.NewReader(bytes.NewReader(d.Body))
+		if err != nil {
+			return nil, decodeErr(ReasonCompression, "%s body does not decompress: %v", method, err)
+		}
+		r = zr
+	case "application/x-bz2", "bzip2", "bzip":
+		r = bzip2.NewReader(bytes.NewReader(d.Body))
+	default:
+		return nil, decodeErr(ReasonCompression, "compression %s is not supported (gzip and bz2 are, the methods of oslo.messaging's kombu_compression)", pyjson.Repr(h))
+	}
+	limit := int64(maxBytes)
+	if maxBytes <= 0 {
+		limit = DefaultMaxMessageBytes
+	}
+	out, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, decodeErr(ReasonCompression, "%s body does not decompress: %v", method, err)
+	}
+	if int64(len(out)) > limit {
+		return nil, decodeErr(ReasonTooLarge, "%s body decompresses to more than the limit of %d bytes", method, limit)
+	}
+	return out, nil
 }
 
 // CheckProperties accepts the content type and encoding a notification may

@@ -1,6 +1,9 @@
 package service
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -171,5 +174,50 @@ func BenchmarkDecode(b *testing.B) {
 		if _, err := Decode(d, body, 0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// oslo.messaging's kombu_compression makes kombu compress the body and name the
+// method in the "compression" header; the agent decompresses gzip (zlib's
+// format) and bz2, bounded by the size limit, and rejects the rest.
+func TestDecodeCompressed(t *testing.T) {
+	body := `{"oslo.version": "2.0", "oslo.message": "{\"message_id\": \"m1\", \"publisher_id\": \"compute.h1\", \"event_type\": \"compute.instance.exists\", \"priority\": \"INFO\", \"payload\": {}, \"timestamp\": \"2026-11-25 10:00:00.000001\"}"}`
+	zlibbed := func(b []byte) []byte {
+		var buf bytes.Buffer
+		w := zlib.NewWriter(&buf)
+		_, _ = w.Write(b)
+		_ = w.Close()
+		return buf.Bytes()
+	}
+	// python3 -c 'import bz2,sys; print(bz2.compress(sys.stdin.buffer.read()).hex())' <<< "$body" (without the newline)
+	bz2Body, _ := hex.DecodeString("425a6839314159265359c1f187fd0000725f8020005007731001218004bee7df6a3000ba686a9e2430a7a87a993d08f51a68fd53683534988c43234d000001a9e920320d00000040d7cb080848056e02039dc80297ea0087e6a8174ee646ad82504448ced4b84254d70e6197b42000c4ce73865f4e3b575c4832c1990177eb5727830fff4ea146caad0d4de854b1dedc0a2a1e892dea7560d1f794a18988f169a0240a0e2590385416774e26a52126b1049110c3a2b61a57935e4aeccb42e05dc914e1424307c61ff4")
+	bomb := zlibbed(bytes.Repeat([]byte(" "), 10<<20)) // 10 MiB of spaces in ~10 KB
+	for _, tc := range []struct {
+		name, method string
+		body         []byte
+		reason       string
+	}{
+		{"kombu gzip (zlib)", "application/x-gzip", zlibbed([]byte(body)), ""},
+		{"gzip alias", "gzip", zlibbed([]byte(body)), ""},
+		{"kombu bz2", "application/x-bz2", bz2Body, ""},
+		{"bzip2 alias", "bzip2", bz2Body, ""},
+		{"not zlib", "application/x-gzip", []byte(body), ReasonCompression},
+		{"truncated bz2", "application/x-bz2", bz2Body[:40], ReasonCompression},
+		{"unsupported method", "application/x-lzma", []byte(body), ReasonCompression},
+		{"decompression bomb", "application/x-gzip", bomb, ReasonTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &amqp.Delivery{ContentType: "application/json", ContentEncoding: "utf-8", Body: tc.body, Headers: amqp.Table{"compression": tc.method}}
+			n, err := DecodeDelivery(&pyjson.Decoder{}, d, 1<<20)
+			if tc.reason == "" {
+				if err != nil || n.MessageID != "m1" || n.EventType != "compute.instance.exists" {
+					t.Fatalf("%+v, %v", n, err)
+				}
+				return
+			}
+			if got := reasonOf(err); got != tc.reason {
+				t.Errorf("reason = %s, want %s (%v)", got, tc.reason, err)
+			}
+		})
 	}
 }

@@ -109,7 +109,7 @@ func (w *Worker) Collect(s *metrics.Set) {
 	reconnects := s.Counter(MetricReconnects, "Reconnections of the listeners to the broker after a lost connection or channel.")
 	listeners := s.Gauge(MetricListeners, "Listeners (broker URLs consumed).")
 	consuming := s.Gauge(MetricConsuming, "Listeners consuming every queue right now.")
-	for _, reason := range []string{ReasonTooLarge, ReasonContentType, ReasonContentEncoding, ReasonInvalidJSON, ReasonNotObject, ReasonEnvelopeVersion, ReasonEnvelope, ReasonPriority, ReasonEventType} {
+	for _, reason := range []string{ReasonTooLarge, ReasonContentType, ReasonContentEncoding, ReasonCompression, ReasonInvalidJSON, ReasonNotObject, ReasonEnvelopeVersion, ReasonEnvelope, ReasonPriority, ReasonEventType} {
 		rejected.Add(0, "reason", reason) // every known reason, so rates start at 0
 	}
 	for _, l := range w.listeners {
