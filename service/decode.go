@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"unsafe"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -65,7 +66,13 @@ func DecodeDelivery(dec *pyjson.Decoder, d *amqp.Delivery, maxBytes int) (*plugi
 	if err != nil {
 		return nil, err
 	}
-	return Decode(dec, body, maxBytes)
+	// A delivery's body is memory of its own that nothing writes to once
+	// received (amqp091 allocates it per message; so does decompress): the
+	// notification may share it instead of a copy.
+	if err := checkSize(body, maxBytes); err != nil { // decompressed
+		return nil, err
+	}
+	return decode(dec, unsafe.String(unsafe.SliceData(body), len(body)))
 }
 
 // decompress returns the body of d, decompressed when kombu compressed it:
@@ -163,9 +170,14 @@ func checkSize(body []byte, maxBytes int) error {
 // decoded exactly once; the result shares nothing with body.
 func Decode(d *pyjson.Decoder, body []byte, maxBytes int) (*plugins.Notification, error) {
 	if err := checkSize(body, maxBytes); err != nil {
-		return nil, err
+		return nil, err // before the copy
 	}
-	v, err := d.Decode(body)
+	return decode(d, string(body))
+}
+
+// decode is Decode of a body already checked against the size limit.
+func decode(d *pyjson.Decoder, body string) (*plugins.Notification, error) {
+	v, err := d.DecodeString(body)
 	if err != nil {
 		return nil, &DecodeError{Reason: ReasonInvalidJSON, Err: err}
 	}

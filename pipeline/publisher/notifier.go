@@ -296,18 +296,19 @@ func (n *Notifier) send(ctx context.Context, eventType string, payload []pyjson.
 	}
 	if d := deferredFrom(ctx); d != nil {
 		// Publish now, confirm later: the caller's Deferred waits. A retry
-		// needs the bytes, not the payload, so only a copy of the body
-		// stays alive while the confirm is awaited.
+		// needs the bytes, not the payload, so only the (pooled) body stays
+		// alive while the confirm is awaited.
 		confirms, gen, kept, err := n.publish(ctx, body, true)
 		if err == nil {
 			datapoints := len(payload) // the wait must not capture payload
 			d.add(func(ctx context.Context) error {
+				defer putScratch(kept, *kept)
 				err := n.confirm(ctx, gen, confirms)
 				if err == nil {
 					n.published.Add(1)
 					return nil
 				}
-				return n.retry(ctx, func(dst []byte) []byte { return append(dst, kept...) }, 1, err, datapoints)
+				return n.retry(ctx, func(dst []byte) []byte { return append(dst, *kept...) }, 1, err, datapoints)
 			})
 			return nil
 		}
@@ -393,18 +394,21 @@ func (n *Notifier) publishAll(ctx context.Context, encode func(dst []byte) []byt
 }
 
 // publish publishes the body that encode appends once on every topic, without
-// waiting for the confirms; with keep it also returns a copy of the body. The
-// body is encoded into a pooled buffer released as soon as amqp091 has written
-// it: buffers are held by the handlers encoding, not by those waiting for a
-// confirm.
-func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, keep bool) (confirms []*amqp.DeferredConfirmation, gen uint64, kept []byte, err error) {
+// waiting for the confirms. The body is encoded into a pooled buffer; without
+// keep it is released as soon as amqp091 has written it, with keep it is
+// returned (*kept holds the body) and the caller puts it back with putScratch.
+func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, keep bool) (confirms []*amqp.DeferredConfirmation, gen uint64, kept *[]byte, err error) {
 	ch, gen, err := n.channel(ctx)
 	if err != nil {
 		return nil, 0, nil, err
 	}
 	bp := scratch.Get().(*[]byte)
 	body := encode((*bp)[:0])
-	defer putScratch(bp, body)
+	defer func() {
+		if kept == nil {
+			putScratch(bp, body)
+		}
+	}()
 	confirms = make([]*amqp.DeferredConfirmation, 0, len(n.topics))
 	for _, topic := range n.topics {
 		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, n.exchange, topic+".sample", false, false, amqp.Publishing{
@@ -420,7 +424,8 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 		confirms = append(confirms, dc)
 	}
 	if keep {
-		kept = append([]byte(nil), body...)
+		*bp = body
+		kept = bp
 	}
 	return confirms, gen, kept, nil
 }
