@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/openstack-go/agent-notification/internal/app"
@@ -49,16 +50,25 @@ func run() int {
 }
 
 // peakHeap rewrites path with the heap profile whenever the heap in use is
-// larger than ever before.
+// larger than ever before, and path's .mem.txt sibling with the runtime's
+// memory classes whenever the memory the runtime holds from the OS (Sys minus
+// what it released) is at its largest: what the resident set is made of.
 func peakHeap(path string) {
-	var peak uint64
+	var peakHeap, peakHeld uint64
 	var ms runtime.MemStats
 	for range time.Tick(200 * time.Millisecond) {
 		runtime.ReadMemStats(&ms)
-		if ms.HeapInuse <= peak {
+		if held := ms.Sys - ms.HeapReleased; held > peakHeld {
+			peakHeld = held
+			text := fmt.Sprintf("held %d KiB: heap in use %d, heap idle not released %d, stacks %d, spans %d, GC metadata %d, other %d (KiB); heap goal %d KiB, live after last GC approx %d KiB, goroutines %d\n",
+				held>>10, ms.HeapInuse>>10, (ms.HeapIdle-ms.HeapReleased)>>10, ms.StackSys>>10, ms.MSpanSys>>10, ms.GCSys>>10, (ms.OtherSys+ms.MCacheSys+ms.BuckHashSys)>>10,
+				ms.NextGC>>10, ms.HeapAlloc>>10, runtime.NumGoroutine())
+			_ = os.WriteFile(strings.TrimSuffix(path, ".pprof")+".mem.txt", []byte(text), 0o644)
+		}
+		if ms.HeapInuse <= peakHeap {
 			continue
 		}
-		peak = ms.HeapInuse
+		peakHeap = ms.HeapInuse
 		if f, err := os.Create(path); err == nil {
 			_ = pprof.Lookup("heap").WriteTo(f, 0)
 			f.Close()
