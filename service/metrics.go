@@ -10,6 +10,7 @@ import (
 	"github.com/openstack-go/agent-notification/launcher"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/transformer"
+	"github.com/openstack-go/agent-notification/service/partition"
 )
 
 // Metric names a worker reports (the parent adds worker=<id> and its own).
@@ -37,6 +38,12 @@ const (
 	MetricTransformerIO  = "agent_notification_transformer_samples_total"
 	MetricTransformDrops = "agent_notification_transformer_dropped_total"
 	MetricTransformEvict = "agent_notification_transformer_evicted_total"
+	MetricPartBatches    = "agent_notification_partition_batches_total"
+	MetricPartSamples    = "agent_notification_partition_samples_total"
+	MetricPartStale      = "agent_notification_partition_stale_samples_total"
+	MetricPartFailures   = "agent_notification_partition_failures_total"
+	MetricPartReconnects = "agent_notification_partition_reconnects_total"
+	MetricPartOwned      = "agent_notification_partitions_owned"
 )
 
 // Metrics implements launcher.MetricsReporter: the counters of every running
@@ -192,6 +199,36 @@ func (w *Worker) Collect(s *metrics.Set) {
 			tevict.Add(float64(st.Evicted.Load()), ls...)
 		}
 	}
+	w.collectPartitioning(s)
+}
+
+// collectPartitioning reports the transformer hop (§5 of docs/design.md):
+// zeros when no pipeline is partitioned.
+func (w *Worker) collectPartitioning(s *metrics.Set) {
+	batches := s.Counter(MetricPartBatches, "Sample batches of the stateful pipelines through the partition queues: by side: routed (outcome confirmed by the broker) and consumed (outcome acked, requeued, rejected).")
+	samples := s.Counter(MetricPartSamples, "Samples routed to the partition queues, and delivered to the transformers by the partitions this worker owns.")
+	stale := s.Counter(MetricPartStale, "Samples dropped by a partition owner as duplicate or older than the last one of their series (redeliveries).")
+	fails := s.Counter(MetricPartFailures, "Routing calls that failed (the notification is requeued).")
+	reconnects := s.Counter(MetricPartReconnects, "Reconnections of the partition router and consumer to the broker.")
+	owned := s.Gauge(MetricPartOwned, "Partitions that delivered to this worker since its consumer last (re)connected: those it owns, as far as it knows.")
+	var r *partition.RouterStats
+	var c *partition.ConsumerStats
+	if w.partitioning != nil {
+		r, c = &w.partitioning.router.Stats, &w.partitioning.consumer.Stats
+	} else {
+		r, c = &partition.RouterStats{}, &partition.ConsumerStats{}
+	}
+	batches.Add(float64(r.Batches.Load()), "side", "routed", "outcome", "confirmed")
+	batches.Add(float64(c.Acked.Load()), "side", "consumed", "outcome", "acked")
+	batches.Add(float64(c.Requeued.Load()), "side", "consumed", "outcome", "requeued")
+	batches.Add(float64(c.Rejected.Load()), "side", "consumed", "outcome", "rejected")
+	samples.Add(float64(r.Samples.Load()), "side", "routed")
+	samples.Add(float64(c.Samples.Load()), "side", "consumed")
+	stale.Add(float64(c.Stale.Load()))
+	fails.Add(float64(r.Failures.Load()))
+	reconnects.Add(float64(r.Reconnects.Load()), "side", "router")
+	reconnects.Add(float64(c.Reconnects.Load()), "side", "consumer")
+	owned.Add(float64(c.Active.Load()))
 }
 
 // workerStats is what Collect reads besides the listeners, counters and

@@ -280,3 +280,53 @@ func TestPublisherLabelMasked(t *testing.T) {
 	}
 	var _ pipeline.SamplePublisher = ws.countSamples(g.Config, "test://", nil)
 }
+
+// The partition hop's counters: every sample of a stateful pipeline is routed
+// through the partition queues and delivered back by the partitions this
+// (only) worker owns.
+func TestPartitionMetrics(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	g := testGeneration(t, amqpURL, "")
+	stateful := "sources:\n  - name: s\n    meters: ['*']\n    sinks: [k]\nsinks:\n  - name: k\n    transformers:\n      - name: accumulator\n        parameters: {size: 1}\n    publishers: ['notifier://']\n"
+	cfg, _, err := pipeline.LoadSampleConfig("pipeline.yaml", []byte(stateful))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.SamplePipelines = cfg
+	b := dialBroker(t, amqpURL)
+	capture := b.capture("metering.sample")
+	w := startWorker(t, g)
+	if fams := collect(w); val(fams, MetricPartSamples, "side", "routed") != 0 || val(fams, MetricPartOwned) != 0 {
+		t.Fatalf("partition counters before any sample: routed %v, owned %v", val(fams, MetricPartSamples, "side", "routed"), val(fams, MetricPartOwned))
+	}
+	const n = 20
+	var dcs []*amqp.DeferredConfirmation
+	for range n {
+		dc, err := b.send.Send(context.Background(), "nova", notification("test.partition", "INFO", &pyjson.Object{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dcs = append(dcs, dc)
+	}
+	if _, err := rabbit.WaitConfirms(context.Background(), dcs); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.collect(capture, n, 30*time.Second); len(got) != n {
+		t.Fatalf("%d sample messages, want %d", len(got), n)
+	}
+	fams := collect(w)
+	routed, consumed := val(fams, MetricPartSamples, "side", "routed"), val(fams, MetricPartSamples, "side", "consumed")
+	batches, acked := val(fams, MetricPartBatches, "side", "routed", "outcome", "confirmed"), val(fams, MetricPartBatches, "side", "consumed", "outcome", "acked")
+	if routed != n || consumed != n || batches < 1 || acked != batches {
+		t.Errorf("samples routed %v consumed %v (want %d each); batches routed %v, acked %v", routed, consumed, n, batches, acked)
+	}
+	if owned := val(fams, MetricPartOwned); owned < 1 || owned > 10 {
+		t.Errorf("partitions owned = %v", owned)
+	}
+	if v := val(fams, MetricPartStale); v != 0 {
+		t.Errorf("stale samples = %v", v)
+	}
+	if v := val(fams, MetricPartFailures); v != 0 {
+		t.Errorf("routing failures = %v", v)
+	}
+}
