@@ -3,8 +3,8 @@
 // launcher and each worker it re-executes — writes
 // $BENCH_AGENT_CPUPROFILE.<pid>.pprof when it exits, and the allocations
 // of its whole life to $BENCH_AGENT_CPUPROFILE.<pid>.allocs.pprof, and the
-// heap at its largest (sampled every 200 ms) to
-// $BENCH_AGENT_CPUPROFILE.<pid>.peakheap.pprof. `go run ./bench/e2e
+// heap at its largest (sampled every 200 ms; BENCH_AGENT_MEMPROFILERATE sets
+// runtime.MemProfileRate) to $BENCH_AGENT_CPUPROFILE.<pid>.peakheap.pprof. `go run ./bench/e2e
 // -cpuprofile DIR` builds and runs it; read a profile with
 // `go tool pprof -top bin DIR/agent-w1-r1.<pid>.pprof`.
 package main
@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,9 @@ func run() int {
 			return 1
 		}
 		defer pprof.StopCPUProfile()
-		runtime.MemProfileRate = 4096 // fine-grained heap profiles (the default samples every 512 KiB)
+		if r, err := strconv.Atoi(os.Getenv("BENCH_AGENT_MEMPROFILERATE")); err == nil && r > 0 {
+			runtime.MemProfileRate = r // finer heap profiles (e.g. 4096; the default samples every 512 KiB), at a CPU cost
+		}
 		go peakHeap(fmt.Sprintf("%s.%d.peakheap.pprof", p, os.Getpid()))
 		defer func() {
 			if f, err := os.Create(fmt.Sprintf("%s.%d.allocs.pprof", p, os.Getpid())); err == nil {
