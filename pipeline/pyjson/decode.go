@@ -312,25 +312,30 @@ func (d *Decoder) str(i int) (string, int, error) {
 	start := i + 1
 	j := start
 	for j < len(s) {
-		c := s[j]
-		if c == '"' {
-			return s[start:j], j + 1, nil
-		}
-		if c == '\\' {
-			return d.strEscaped(start, j)
-		}
-		if c < 0x20 {
-			return "", j, d.errorf(j, "Invalid control character", nil)
-		}
-		if c < 0x80 {
+		// Runs of printable ASCII (but quote and backslash) are most of it:
+		// one table lookup per byte.
+		for j < len(s) && jsonSafe[s[j]] {
 			j++
-			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[j:])
-		if r == utf8.RuneError && n == 1 {
-			return "", j, d.errorf(j, "invalid UTF-8", ErrInvalidUTF8)
+		if j >= len(s) {
+			break
 		}
-		j += n
+		switch c := s[j]; {
+		case c == '"':
+			return s[start:j], j + 1, nil
+		case c == '\\':
+			return d.strEscaped(start, j)
+		case c < 0x20:
+			return "", j, d.errorf(j, "Invalid control character", nil)
+		case c < 0x80: // DEL
+			j++
+		default:
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if r == utf8.RuneError && n == 1 {
+				return "", j, d.errorf(j, "invalid UTF-8", ErrInvalidUTF8)
+			}
+			j += n
+		}
 	}
 	return "", i, d.errorf(i, "Unterminated string starting", nil)
 }
