@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -27,9 +28,19 @@ const (
 
 // Handler processes one delivery and says what to do with it — for Reject,
 // also why (a label of the rejected counter, e.g. ReasonInvalidJSON). It is
-// called concurrently, at most Concurrency at a time per listener; it must
-// return promptly once ctx is cancelled.
-type Handler func(ctx context.Context, d *amqp.Delivery) (out Outcome, reason string)
+// called concurrently, at most Workers at a time per listener; it must return
+// promptly once ctx is cancelled.
+//
+// Instead of waiting for its publishers' confirms it may return a non-nil
+// wait: the listener runs it on a goroutine of its own while the handler
+// goroutine takes the next delivery, and settles the delivery with what wait
+// returns (out and reason are then ignored). Handler goroutines, which run
+// the deep processing, stay few; the waits, which are shallow, are as many as
+// the deliveries in flight.
+type Handler func(ctx context.Context, d *amqp.Delivery) (out Outcome, reason string, wait Wait)
+
+// Wait finishes the handling of a delivery (see Handler).
+type Wait func(ctx context.Context) (out Outcome, reason string)
 
 // Topology is the oslo.messaging notification topology a listener consumes:
 // for every exchange, topic and priority, queue <topic>.<priority> bound to the
@@ -121,8 +132,10 @@ type Listener struct {
 
 	consuming atomic.Bool // every queue has a consumer on a live channel
 	// slots record when each handler goroutine started its delivery
-	// (nanoseconds since epoch+1; 0 = idle), for OldestInFlight.
-	slots []atomic.Int64
+	// (nanoseconds since epoch+1; 0 = idle), and waiting when each delivery
+	// whose Wait runs started, for OldestInFlight.
+	slots   []atomic.Int64
+	waiting started
 	epoch time.Time
 
 	cancel   context.CancelFunc
@@ -140,7 +153,7 @@ type ListenerSettings struct {
 	Handler   Handler
 	OnReady   func() // called once, when every queue has a consumer for the first time
 	Prefetch  int    // basic.qos per consumer; 0 = unlimited
-	Workers   int    // concurrent handlers; default Prefetch (or 64)
+	Workers   int    // concurrent handlers; default DefaultWorkers (at most Prefetch)
 	Heartbeat time.Duration
 }
 
@@ -170,9 +183,9 @@ func NewListener(s ListenerSettings) (*Listener, error) {
 		l.logger = hclog.NewNullLogger()
 	}
 	if l.concurrency <= 0 {
-		l.concurrency = l.prefetch
-		if l.concurrency <= 0 {
-			l.concurrency = 64
+		l.concurrency = DefaultWorkers()
+		if l.prefetch > 0 {
+			l.concurrency = min(l.concurrency, l.prefetch)
 		}
 	}
 	l.slots = make([]atomic.Int64, l.concurrency)
@@ -282,9 +295,9 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	acks := newAcker(ch, &l.Stats, l.behindLimit())
 	var dead atomic.Bool // the channel failed: what is still buffered cannot be acked
 	jobs := make(chan amqp.Delivery)
-	var handlers sync.WaitGroup
+	var handlers, waits sync.WaitGroup
 	for i := range l.concurrency {
-		handlers.Go(func() { l.handle(i, acks, jobs, &dead) })
+		handlers.Go(func() { l.handle(i, acks, jobs, &dead, &waits) })
 	}
 	var tags []string
 	var consumers sync.WaitGroup
@@ -297,6 +310,7 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 			consumers.Wait()
 			close(jobs)
 			handlers.Wait()
+			waits.Wait()
 			return fmt.Errorf("consume %q: %w", q, err)
 		}
 		tags = append(tags, tag)
@@ -339,38 +353,94 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	<-consumed
 	close(jobs)
 	handlers.Wait()
+	waits.Wait()
 	acks.finish()
 	_ = ch.Close()
 	return chErr
 }
 
+// DefaultWorkers is the default number of handler goroutines of a listener:
+// enough to keep the CPUs busy while some handlers block on a synchronous
+// publisher (file://, the partition hop), few enough that their deep stacks
+// stay a small part of the memory. Deliveries waiting for confirms do not hold
+// a handler (see Handler).
+func DefaultWorkers() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
+
 // behindLimit is how many finished acks may wait behind an unfinished
 // delivery before they are acked one by one: half the window the broker
-// fills (the prefetch of one consumer, or the handlers).
+// fills (the prefetch of one consumer, or the handlers when unlimited).
 func (l *Listener) behindLimit() int {
-	w := l.concurrency
-	if l.prefetch > 0 && l.prefetch < w {
-		w = l.prefetch
+	w := l.prefetch
+	if w <= 0 {
+		w = l.concurrency
 	}
 	return max(w/2, 1)
 }
 
 // handle is handler goroutine i: it runs the handler on each delivery and
-// hands the outcome to the acker.
-func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, dead *atomic.Bool) {
+// hands the outcome to the acker, or starts the handler's Wait on a goroutine
+// of its own (counted in waits).
+func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, dead *atomic.Bool, waits *sync.WaitGroup) {
 	for d := range jobs {
 		if dead.Load() {
 			continue
 		}
-		l.slots[i].Store(int64(time.Since(l.epoch)) + 1)
+		start := int64(time.Since(l.epoch)) + 1
+		l.slots[i].Store(start)
 		// In flight before received, settled before out of flight (the acker
 		// leaves it in flight until its ack is sent): see ListenerStats.
 		l.Stats.InFlight.Add(1)
 		l.Stats.Received.Add(1)
-		out, reason := l.handler(l.workCtx, &d)
+		out, reason, wait := l.handler(l.workCtx, &d)
 		l.slots[i].Store(0)
-		acks.settle(d.DeliveryTag, out, reason)
+		if wait == nil {
+			acks.settle(d.DeliveryTag, out, reason)
+			continue
+		}
+		tag, id := d.DeliveryTag, l.waiting.add(start)
+		waits.Go(func() {
+			out, reason := wait(l.workCtx)
+			l.waiting.remove(id)
+			acks.settle(tag, out, reason)
+		})
 	}
+}
+
+// started records when the deliveries whose Wait runs started.
+type started struct {
+	mu    sync.Mutex
+	next  uint64
+	since map[uint64]int64
+}
+
+func (s *started) add(at int64) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.since == nil {
+		s.since = map[uint64]int64{}
+	}
+	s.next++
+	s.since[s.next] = at
+	return s.next
+}
+
+func (s *started) remove(id uint64) {
+	s.mu.Lock()
+	delete(s.since, id)
+	s.mu.Unlock()
+}
+
+// oldest returns the earliest start, 0 when none.
+func (s *started) oldest() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var o int64
+	for _, at := range s.since {
+		if o == 0 || at < o {
+			o = at
+		}
+	}
+	return o
 }
 
 // Consuming reports whether the listener consumes every queue right now (false
@@ -380,7 +450,7 @@ func (l *Listener) Consuming() bool { return l.consuming.Load() }
 // OldestInFlight returns how long the oldest delivery in flight has been
 // handled, or 0 when none is.
 func (l *Listener) OldestInFlight() time.Duration {
-	var oldest int64
+	oldest := l.waiting.oldest()
 	for i := range l.slots {
 		if v := l.slots[i].Load(); v != 0 && (oldest == 0 || v < oldest) {
 			oldest = v

@@ -212,54 +212,65 @@ func waitUntil(timeout time.Duration, cond func() bool) bool {
 	return true
 }
 
-// The oldest in-flight age grows while a handler holds a delivery and drops
-// to 0 once it is settled.
+// The oldest in-flight age grows while a handler — or the Wait it returned —
+// holds a delivery, and drops to 0 once it is settled.
 func TestListenerOldestInFlight(t *testing.T) {
-	amqpURL := rabbittest.VHost(t)
-	g := testGeneration(t, amqpURL, "")
-	b := dialBroker(t, amqpURL)
-	release := make(chan struct{})
-	ready := make(chan struct{})
-	var once sync.Once
-	l, err := NewListener(ListenerSettings{
-		URL: g.Config.URLs()[0], Config: g.Config, Prefetch: 10,
-		Topology: Topology{Exchanges: []string{"nova"}, Topics: []string{"notifications"}, Priorities: []string{"info"}},
-		Handler: func(ctx context.Context, d *amqp.Delivery) (Outcome, string) {
-			select {
-			case <-release:
-			case <-ctx.Done():
+	for _, inWait := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in the handler", true: "in its wait"}[inWait], func(t *testing.T) {
+			amqpURL := rabbittest.VHost(t)
+			g := testGeneration(t, amqpURL, "")
+			b := dialBroker(t, amqpURL)
+			release := make(chan struct{})
+			ready := make(chan struct{})
+			var once sync.Once
+			hold := func(ctx context.Context) (Outcome, string) {
+				select {
+				case <-release:
+				case <-ctx.Done():
+				}
+				return Ack, ""
 			}
-			return Ack, ""
-		},
-		OnReady: func() { once.Do(func() { close(ready) }) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer l.Shutdown(context.Background())
-	<-ready
-	if !l.Consuming() || l.OldestInFlight() != 0 {
-		t.Errorf("consuming %v, oldest %v", l.Consuming(), l.OldestInFlight())
-	}
-	if _, err := b.send.Send(context.Background(), "nova", notification("x", "INFO", nil)); err != nil {
-		t.Fatal(err)
-	}
-	if !waitUntil(10*time.Second, func() bool { return l.Stats.InFlight.Load() == 1 }) {
-		t.Fatal("nothing in flight")
-	}
-	time.Sleep(300 * time.Millisecond)
-	if age := l.OldestInFlight(); age < 300*time.Millisecond || age > 10*time.Second {
-		t.Errorf("oldest in flight %v, want ≥ 300ms", age)
-	}
-	close(release)
-	if !waitUntil(10*time.Second, func() bool { return l.Stats.Acked.Load() == 1 }) {
-		t.Fatal("not acked")
-	}
-	if !waitUntil(time.Second, func() bool { return l.OldestInFlight() == 0 }) {
-		t.Errorf("oldest in flight after ack: %v", l.OldestInFlight())
+			l, err := NewListener(ListenerSettings{
+				URL: g.Config.URLs()[0], Config: g.Config, Prefetch: 10,
+				Topology: Topology{Exchanges: []string{"nova"}, Topics: []string{"notifications"}, Priorities: []string{"info"}},
+				Handler: func(ctx context.Context, d *amqp.Delivery) (Outcome, string, Wait) {
+					if inWait {
+						return Requeue, "ignored", hold
+					}
+					out, reason := hold(ctx)
+					return out, reason, nil
+				},
+				OnReady: func() { once.Do(func() { close(ready) }) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer l.Shutdown(context.Background())
+			<-ready
+			if !l.Consuming() || l.OldestInFlight() != 0 {
+				t.Errorf("consuming %v, oldest %v", l.Consuming(), l.OldestInFlight())
+			}
+			if _, err := b.send.Send(context.Background(), "nova", notification("x", "INFO", nil)); err != nil {
+				t.Fatal(err)
+			}
+			if !waitUntil(10*time.Second, func() bool { return l.Stats.InFlight.Load() == 1 }) {
+				t.Fatal("nothing in flight")
+			}
+			time.Sleep(300 * time.Millisecond)
+			if age := l.OldestInFlight(); age < 300*time.Millisecond || age > 10*time.Second {
+				t.Errorf("oldest in flight %v, want ≥ 300ms", age)
+			}
+			close(release)
+			if !waitUntil(10*time.Second, func() bool { return l.Stats.Acked.Load() == 1 }) {
+				t.Fatalf("not acked (requeued %d)", l.Stats.Requeued.Load())
+			}
+			if !waitUntil(time.Second, func() bool { return l.OldestInFlight() == 0 }) {
+				t.Errorf("oldest in flight after ack: %v", l.OldestInFlight())
+			}
+		})
 	}
 }
 

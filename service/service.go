@@ -337,7 +337,7 @@ func (w *Worker) Listeners() []*Listener { return w.listeners }
 
 // handle processes one delivery: decode, samples and event, pipelines, and the
 // ack decision.
-func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string) {
+func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string, Wait) {
 	dec := w.decoders.Get().(*pyjson.Decoder)
 	n, err := DecodeDelivery(dec, d, w.maxBytes)
 	w.decoders.Put(dec)
@@ -347,16 +347,23 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string)
 		if w.limiter.Allow() {
 			w.logger.Error("rejecting malformed notification", "reason", reason, "error", err, "exchange", d.Exchange, "routing_key", d.RoutingKey, "bytes", len(d.Body))
 		}
-		return Reject, reason
+		return Reject, reason, nil
 	}
 	w.Counters.Decoded.Add(1)
 	// Publishers that confirm later (notifier://) leave their confirms in
-	// deferred: the notification, its samples and event are garbage while
-	// they are awaited, only the bytes sent stay (see publisher.Deferred).
-	var deferred publisher.Deferred
-	err = w.Process(publisher.WithDeferred(ctx, &deferred), n)
+	// deferred, awaited by the Wait returned (on a goroutine of its own, see
+	// Handler): the notification, its samples and event are garbage by
+	// then, only the bytes sent stay (see publisher.Deferred).
+	deferred := &publisher.Deferred{}
+	err = w.Process(publisher.WithDeferred(ctx, deferred), n)
 	eventType, messageID := n.EventType, n.MessageID
-	if err = errors.Join(err, deferred.Wait(ctx)); err != nil {
+	if err == nil && !deferred.Pending() {
+		return Ack, "", nil
+	}
+	return Ack, "", func(ctx context.Context) (Outcome, string) {
+		if err = errors.Join(err, deferred.Wait(ctx)); err == nil {
+			return Ack, ""
+		}
 		w.Counters.PublishFailure.Add(1)
 		if w.limiter.Allow() {
 			w.logger.Warn("publishing failed; the notification is requeued", "event_type", eventType, "message_id", messageID, "error", err)
@@ -371,7 +378,6 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string)
 		t.Stop()
 		return Requeue, ""
 	}
-	return Ack, ""
 }
 
 // Process runs one notification through the meter definitions and the sample
