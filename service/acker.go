@@ -1,6 +1,9 @@
 package service
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // settler is the part of *amqp.Channel the acker uses.
 type settler interface {
@@ -23,21 +26,29 @@ type settler interface {
 // There is no timer: the goroutine that finds no send in progress sends, and
 // the handlers that finish meanwhile only record their outcome, so the next
 // send covers them all (group commit). When one slow delivery holds the
-// watermark and maxBehind finished acks wait behind it, those are acked one by
-// one, so the prefetch window never fills with work that is done.
+// watermark and maxBehind finished acks wait behind it, or they have waited
+// maxHold, those are acked one by one: the prefetch window never fills with
+// work that is done, and work that is done is not redelivered (duplicated)
+// after a crash because a neighbour was slow — the in-flight window stays what
+// it would be without coalescing, give or take maxHold.
 type acker struct {
 	ch        settler
 	stats     *ListenerStats
 	maxBehind int
 
-	mu      sync.Mutex
-	base    uint64          // every tag ≤ base is settled or being settled
-	done    map[uint64]bool // tags > base whose handler finished: true = to ack, false = settled one by one
-	ops     []settlement    // individual settlements to send, in order
-	behind  int             // true entries of done
-	sending bool            // a goroutine is in the send loop
-	idle    *sync.Cond      // signalled when sending ends
+	mu        sync.Mutex
+	heldSince time.Time       // when acks began to wait behind an unfinished tag (roughly: reset at each advance)
+	base      uint64          // every tag ≤ base is settled or being settled
+	done      map[uint64]bool // tags > base whose handler finished: true = to ack, false = settled one by one
+	ops       []settlement    // individual settlements to send, in order
+	behind    int             // true entries of done
+	sending   bool            // a goroutine is in the send loop
+	idle      *sync.Cond      // signalled when sending ends
 }
+
+// maxHold bounds how long finished acks wait behind an unfinished delivery
+// (checked whenever a delivery is settled).
+const maxHold = 20 * time.Millisecond
 
 type settlement struct {
 	tag    uint64
@@ -58,6 +69,9 @@ func (a *acker) settle(tag uint64, out Outcome, reason string) {
 	a.mu.Lock()
 	if out == Ack {
 		a.done[tag] = true
+		if a.behind == 0 {
+			a.heldSince = time.Now()
+		}
 		a.behind++
 	} else {
 		a.done[tag] = false
@@ -85,8 +99,11 @@ func (a *acker) settle(tag uint64, out Outcome, reason string) {
 				a.behind--
 			}
 		}
+		if n > 0 && a.behind > 0 {
+			a.heldSince = time.Now()
+		}
 		var singles []uint64
-		if a.behind >= a.maxBehind {
+		if a.behind >= a.maxBehind || (a.behind > 0 && time.Since(a.heldSince) > maxHold) {
 			for t, ack := range a.done {
 				if ack {
 					a.done[t] = false

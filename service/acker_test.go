@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 )
 
 // brokerModel settles tags as RabbitMQ does: an unknown tag is a channel error
@@ -149,5 +150,28 @@ func TestAckerFinishSendsAcksHeldBehindAGap(t *testing.T) {
 	a.finish()
 	if len(b.acked) != 9 || !b.outstanding[1] || len(b.errs) > 0 || stats.InFlight.Load() != 0 {
 		t.Errorf("acked %d, tag 1 outstanding %v, errors %v, in flight %d", len(b.acked), b.outstanding[1], b.errs, stats.InFlight.Load())
+	}
+}
+
+// Finished acks do not wait long behind a slow delivery: past maxHold the
+// next settlement sends them one by one.
+func TestAckerHoldsAcksBriefly(t *testing.T) {
+	b := newBrokerModel(4)
+	var stats ListenerStats
+	stats.InFlight.Add(4)
+	a := newAcker(b, &stats, 100)
+	a.settle(2, Ack, "")
+	a.settle(3, Ack, "")
+	if len(b.acked) != 0 {
+		t.Fatalf("acked %d at once behind the unfinished tag 1", len(b.acked))
+	}
+	time.Sleep(2 * maxHold)
+	a.settle(4, Ack, "")
+	if len(b.acked) != 3 || len(b.errs) > 0 {
+		t.Fatalf("after %v: acked %v, errors %v", 2*maxHold, b.acked, b.errs)
+	}
+	a.settle(1, Ack, "")
+	if len(b.outstanding) != 0 || len(b.errs) > 0 || stats.InFlight.Load() != 0 {
+		t.Errorf("outstanding %v, errors %v, in flight %d", b.outstanding, b.errs, stats.InFlight.Load())
 	}
 }

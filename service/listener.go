@@ -136,7 +136,7 @@ type Listener struct {
 	// whose Wait runs started, for OldestInFlight.
 	slots   []atomic.Int64
 	waiting started
-	epoch time.Time
+	epoch   time.Time
 
 	cancel   context.CancelFunc
 	stopped  chan struct{}
