@@ -130,8 +130,9 @@ func TestAnyExitIsRespawnedUntilShutdown(t *testing.T) {
 			t.Fatalf("%s: child %d not replaced: %v", c.how, pid, now)
 		}
 	}
-	before := len(tr.find(msgHas("Started child")))
-	if before != 6 {
+	// The replacement shows in /proc before its "Started child" line is read.
+	var before int
+	if !waitFor(2*time.Second, func() bool { before = len(tr.find(msgHas("Started child"))); return before >= 6 }) || before != 6 {
 		t.Fatalf("%d forks, want 6", before)
 	}
 	tr.waitReady(6, 5*time.Second)
