@@ -150,11 +150,20 @@ func TestDecodeDelivery(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	f.Add([]byte(`{"oslo.version": "2.0", "oslo.message": "{\"priority\": \"INFO\", \"event_type\": \"a\", \"payload\": {}}"}`))
-	f.Add([]byte(`{"priority": "sample", "event_type": "telemetry.polling", "payload": {"samples": []}}`))
-	f.Add([]byte(`[]`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		n, err := Decode(&pyjson.Decoder{}, body, 1<<20)
+	f.Add([]byte(`{"oslo.version": "2.0", "oslo.message": "{\"priority\": \"INFO\", \"event_type\": \"a\", \"payload\": {}}"}`), uint8(0))
+	f.Add([]byte(`{"priority": "sample", "event_type": "telemetry.polling", "payload": {"samples": []}}`), uint8(0))
+	f.Add([]byte(`[]`), uint8(0))
+	f.Add([]byte("x\x9c\xabV\xca,\xc9\xccK\xb7R0\xd4Q\x00\x00"), uint8(1))
+	f.Add([]byte("BZh91AY&SY"), uint8(2))
+	methods := []string{"", "application/x-gzip", "application/x-bz2", "zlib", "application/x-lzma"}
+	f.Fuzz(func(t *testing.T, body []byte, method uint8) {
+		// The whole way a delivery takes: size, properties, kombu's
+		// compression (method 0: none), then the body.
+		d := &amqp.Delivery{ContentType: "application/json", ContentEncoding: "utf-8", Body: body}
+		if m := methods[int(method)%len(methods)]; m != "" {
+			d.Headers = amqp.Table{"compression": m}
+		}
+		n, err := DecodeDelivery(&pyjson.Decoder{}, d, 1<<20)
 		if err == nil && (n == nil || n.Body == nil || !validPriority(n.Priority)) {
 			t.Fatalf("accepted an invalid notification: %+v", n)
 		}
