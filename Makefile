@@ -52,14 +52,8 @@ bench-go: ## per-stage go test benchmarks (decode, definitions, pipelines, trans
 include bench/bench.mk
 
 .PHONY: fuzz
-fuzz: ## run every fuzz target for FUZZTIME each (default 20s)
-	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
-		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
-		for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-			echo "fuzz $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-		done; \
-	done
+fuzz: ## run every fuzz target for FUZZTIME each (default 20s; scripts/fuzz.sh)
+	GO=$(GO) FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 .PHONY: vet
 vet: ## go vet
