@@ -171,7 +171,7 @@ func runWorker(version string) int {
 		Logger:  logger,
 		Name:    Prog,
 		Version: version,
-		Service: &service.Service{Logger: logger.Named("service")},
+		Service: &service.Service{Logger: logger.Named("service"), ShareCPUs: true},
 	})
 	if errors.Is(err, launcher.ErrNotManaged) {
 		// Started by hand: say how to run it properly.

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +22,7 @@ import (
 	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/launcher"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+	"github.com/openstack-go/agent-notification/service"
 )
 
 // envMain makes the test binary behave as agent-notification: the end-to-end
@@ -343,6 +346,12 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Skip("starts the agent against RabbitMQ")
 	}
 	amqpURL, dir, events, a := runningAgent(t, 2)
+	// Each of the 2 worker processes runs on its share of the CPUs.
+	procs := service.CPUShare(runtime.GOMAXPROCS(0), 2)
+	if v := os.Getenv("GOMAXPROCS"); v != "" {
+		procs, _ = strconv.Atoi(v)
+	}
+	a.waitLog(fmt.Sprintf("gomaxprocs=%d", procs), 2, 10*time.Second)
 
 	ids := sendMany(t, amqpURL, 300, "compute.instance.exists")
 
