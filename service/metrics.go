@@ -302,13 +302,7 @@ type countingSamples struct {
 }
 
 func (c countingSamples) PublishSamples(ctx context.Context, samples []pipeline.Sample) error {
-	err := c.next.PublishSamples(ctx, samples)
-	if err != nil {
-		c.st.failures.Add(1)
-	} else {
-		c.st.published.Add(uint64(len(samples)))
-	}
-	return err
+	return c.st.count(c.next.PublishSamples(ctx, samples), len(samples))
 }
 
 // countingEvents counts what an event publisher accepted and refused.
@@ -318,11 +312,15 @@ type countingEvents struct {
 }
 
 func (c countingEvents) PublishEvents(ctx context.Context, events []pipeline.Event) error {
-	err := c.next.PublishEvents(ctx, events)
+	return c.st.count(c.next.PublishEvents(ctx, events), len(events))
+}
+
+// count records the result of one publish call of n items and returns err.
+func (st *publisherStats) count(err error, n int) error {
 	if err != nil {
-		c.st.failures.Add(1)
+		st.failures.Add(1)
 	} else {
-		c.st.published.Add(uint64(len(events)))
+		st.published.Add(uint64(n))
 	}
 	return err
 }

@@ -40,13 +40,7 @@ func newDelta(p *params, s Settings, warn func(conf.Warning)) (pipeline.Transfor
 }
 
 // Key returns the state key of s.
-func (t *Delta) Key(s *pipeline.Sample) string {
-	k, err := keyOf(s)
-	if err != nil {
-		return ""
-	}
-	return k.String()
-}
+func (t *Delta) Key(s *pipeline.Sample) string { return seriesKey(s) }
 
 // Transform returns the deltas the samples give; see Delta.
 func (t *Delta) Transform(_ context.Context, samples []pipeline.Sample) ([]pipeline.Sample, error) {

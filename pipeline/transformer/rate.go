@@ -27,6 +27,15 @@ var scaleOne = &Expr{src: "1", root: &constNode{v: intValue(1)}}
 
 var errResourceID = errors.New("TypeError: resource_id is not a string")
 
+// seriesKey is keyOf as a partition key ("" when the sample has none).
+func seriesKey(s *pipeline.Sample) string {
+	k, err := keyOf(s)
+	if err != nil {
+		return ""
+	}
+	return k.String()
+}
+
 // keyOf is the key of s, or an error where mitaka's s.name + s.resource_id
 // raises (a null or non-string resource_id).
 func keyOf(s *pipeline.Sample) (stateKey, error) {
@@ -81,13 +90,7 @@ func newRateOfChange(p *params, s Settings, warn func(conf.Warning)) (pipeline.T
 }
 
 // Key returns the state key of s.
-func (t *RateOfChange) Key(s *pipeline.Sample) string {
-	k, err := keyOf(s)
-	if err != nil {
-		return ""
-	}
-	return k.String()
-}
+func (t *RateOfChange) Key(s *pipeline.Sample) string { return seriesKey(s) }
 
 // Transform returns the rates the samples give; see RateOfChange.
 func (t *RateOfChange) Transform(_ context.Context, samples []pipeline.Sample) ([]pipeline.Sample, error) {
