@@ -234,42 +234,25 @@ func (l *Listener) Shutdown(ctx context.Context) error {
 // fails or ctx is cancelled, back off, repeat.
 func (l *Listener) run(ctx context.Context) {
 	defer l.stopWork()
-	attempt, next := 0, 0
 	readyOnce := sync.Once{}
-	for {
-		conn, idx, err := rabbit.Dial(ctx, l.endpoints, next, l.settings)
-		if err == nil {
-			next = idx
-			if attempt > 0 {
-				l.logger.Info("reconnected to the broker", "endpoint", l.endpoints[idx].String())
+	ready := func() {
+		readyOnce.Do(func() {
+			if l.onReady != nil {
+				l.onReady()
+			}
+		})
+	}
+	rabbit.Redial(ctx, l.endpoints, l.settings, func(n int) time.Duration { return rabbit.Backoff(l.rabbitCfg, n) },
+		func(ctx context.Context, conn *amqp.Connection, reconnected bool, ep rabbit.Endpoint) error {
+			if reconnected {
+				l.logger.Info("reconnected to the broker", "endpoint", ep.String())
 				l.Stats.Reconnects.Add(1)
 			}
-			attempt = 0
-			err = l.consume(ctx, conn, func() {
-				readyOnce.Do(func() {
-					if l.onReady != nil {
-						l.onReady()
-					}
-				})
-			})
-			_ = conn.Close()
-		} else {
-			next++
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		delay := rabbit.Backoff(l.rabbitCfg, attempt)
-		l.logger.Warn("connection to the broker lost; retrying", "error", err, "retry_in", delay.String())
-		attempt++
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+			return l.consume(ctx, conn, ready)
+		},
+		func(err error, retryIn time.Duration) {
+			l.logger.Warn("connection to the broker lost; retrying", "error", err, "retry_in", retryIn.String())
+		})
 }
 
 // consume declares the topology on a fresh channel and consumes every queue

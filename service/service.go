@@ -395,12 +395,7 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string,
 		}
 		// Hold the message a moment before giving it back, so a target that
 		// is down does not become a hot requeue loop.
-		t := time.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
+		rabbit.Sleep(ctx, time.Second)
 		return Requeue, ""
 	}
 }

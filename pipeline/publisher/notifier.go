@@ -333,12 +333,8 @@ func (n *Notifier) retry(ctx context.Context, body func(dst []byte) []byte, atte
 			if ctx.Err() != nil {
 				return fmt.Errorf("notifier://: publish: %w", err)
 			}
-			t := time.NewTimer(rabbit.Backoff(n.rabbitCfg, attempt-1))
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if !rabbit.Sleep(ctx, rabbit.Backoff(n.rabbitCfg, attempt-1)) {
 				return fmt.Errorf("notifier://: publish: %w (gave up: %v)", err, ctx.Err())
-			case <-t.C:
 			}
 		}
 		if err = n.publishAll(ctx, body); err == nil {

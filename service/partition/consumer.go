@@ -225,35 +225,17 @@ func (c *Consumer) flushLoop(ctx context.Context) {
 // run is the connection loop.
 func (c *Consumer) run(ctx context.Context) {
 	defer c.stopWork()
-	attempt, next := 0, 0
-	for {
-		conn, idx, err := rabbit.Dial(ctx, c.endpoints, next, c.s.Rabbit)
-		if err == nil {
-			next = idx
-			if attempt > 0 {
-				c.logger.Info("partition consumer reconnected", "endpoint", c.endpoints[idx].String())
+	rabbit.Redial(ctx, c.endpoints, c.s.Rabbit, c.s.Backoff,
+		func(ctx context.Context, conn *amqp.Connection, reconnected bool, ep rabbit.Endpoint) error {
+			if reconnected {
+				c.logger.Info("partition consumer reconnected", "endpoint", ep.String())
 				c.Stats.Reconnects.Add(1)
 			}
-			attempt = 0
-			err = c.session(ctx, conn)
-			_ = conn.Close()
-		} else {
-			next++
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		delay := c.s.Backoff(attempt)
-		c.logger.Warn("partition consumer lost the broker; retrying", "error", err, "retry_in", delay.String())
-		attempt++
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+			return c.session(ctx, conn)
+		},
+		func(err error, retryIn time.Duration) {
+			c.logger.Warn("partition consumer lost the broker; retrying", "error", err, "retry_in", retryIn.String())
+		})
 }
 
 // session consumes every partition on conn until ctx is cancelled (returns
@@ -313,14 +295,8 @@ func (c *Consumer) partition(ctx context.Context, conn *amqp.Connection, i int) 
 	if err := c.s.Topology.declare(ch, i); err != nil {
 		return err
 	}
-	if d := c.staggerDelay(i); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
+	if d := c.staggerDelay(i); d > 0 && !rabbit.Sleep(ctx, d) {
+		return nil
 	}
 	q := c.s.Topology.Queue(i)
 	tag := "agent-notification-" + q
@@ -400,12 +376,7 @@ func (c *Consumer) handle(ch *amqp.Channel, d *amqp.Delivery, p *partitionState)
 			if c.warnings.Allow() {
 				c.logger.Warn("delivering a partition batch failed; it is requeued", "pipeline", name, "error", err)
 			}
-			t := time.NewTimer(c.s.RetryDelay)
-			select {
-			case <-c.workCtx.Done():
-			case <-t.C:
-			}
-			t.Stop()
+			rabbit.Sleep(c.workCtx, c.s.RetryDelay)
 			return ch.Nack(d.DeliveryTag, false, true)
 		}
 		c.Stats.Samples.Add(uint64(len(kept)))

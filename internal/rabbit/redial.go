@@ -1,0 +1,54 @@
+package rabbit
+
+import (
+	"context"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Sleep waits d, or until ctx ends; it reports whether d elapsed.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// Redial is a consumer's connection loop: it connects to the first endpoint
+// that answers (round robin from the last one that did), runs session on the
+// connection until it returns, closes the connection, and — unless ctx has
+// ended — backs off (backoff(n) before attempt n, reset by every successful
+// connection, lost told why and for how long) and repeats. session gets
+// whether this connection follows a lost one (a reconnection) and the endpoint
+// used. Redial returns when ctx ends.
+func Redial(ctx context.Context, eps []Endpoint, s Settings, backoff func(n int) time.Duration,
+	session func(ctx context.Context, conn *amqp.Connection, reconnected bool, ep Endpoint) error,
+	lost func(err error, retryIn time.Duration)) {
+	attempt, next := 0, 0
+	for {
+		conn, idx, err := Dial(ctx, eps, next, s)
+		if err == nil {
+			next = idx
+			reconnected := attempt > 0
+			attempt = 0
+			err = session(ctx, conn, reconnected, eps[idx])
+			_ = conn.Close()
+		} else {
+			next++
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		delay := backoff(attempt)
+		lost(err, delay)
+		attempt++
+		if !Sleep(ctx, delay) {
+			return
+		}
+	}
+}
