@@ -129,19 +129,7 @@ func (m *SampleManager) Deliver(ctx context.Context, pipeline string, samples []
 		if p.name != pipeline {
 			continue
 		}
-		var errs []error
-		sel := samples
-		for _, t := range p.transformers {
-			if len(sel) == 0 {
-				break
-			}
-			out, err := t.Transform(ctx, sel)
-			if err != nil && !errors.Is(err, ErrDrop) {
-				errs = append(errs, fmt.Errorf("pipeline %s: transformer %s: %w", p.name, t.Name(), err))
-			}
-			sel = out
-		}
-		errs = append(errs, m.publish(ctx, p, sel))
+		errs := []error{m.transform(ctx, p, samples)}
 		if m.flush != nil {
 			out, err := m.flush(ctx, p.transformers, false)
 			if err != nil {
@@ -223,23 +211,34 @@ func (m *SampleManager) Publish(ctx context.Context, samples []Sample) error {
 			}
 			continue
 		}
-		for _, t := range p.transformers {
-			if len(sel) == 0 {
-				break
-			}
-			out, err := t.Transform(ctx, sel)
-			if err != nil && !errors.Is(err, ErrDrop) {
-				errs = append(errs, fmt.Errorf("pipeline %s: transformer %s: %w", p.name, t.Name(), err))
-			}
-			sel = out
-		}
-		errs = append(errs, m.publish(ctx, p, sel))
+		errs = append(errs, m.transform(ctx, p, sel))
 	}
 	if !wanted {
 		m.Stats.Filtered.Add(uint64(len(samples)))
 	}
 	errs = append(errs, m.Flush(ctx, false))
 	return errors.Join(errs...)
+}
+
+// transform runs sel through p's transformers and publishes what comes out;
+// the error joins the transformers' (but ErrDrop) and the publishers'.
+func (m *SampleManager) transform(ctx context.Context, p *samplePipeline, sel []Sample) error {
+	var errs []error
+	for _, t := range p.transformers {
+		if len(sel) == 0 {
+			break
+		}
+		out, err := t.Transform(ctx, sel)
+		if err != nil && !errors.Is(err, ErrDrop) {
+			errs = append(errs, fmt.Errorf("pipeline %s: transformer %s: %w", p.name, t.Name(), err))
+		}
+		sel = out
+	}
+	perr := m.publish(ctx, p, sel)
+	if len(errs) == 0 {
+		return perr // the common case: no allocation
+	}
+	return errors.Join(append(errs, perr)...)
 }
 
 // Flush releases what the pipelines' buffering transformers hold and publishes
