@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/openstack-go/agent-notification/internal/pyval"
 	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
@@ -150,7 +151,7 @@ func convertNetwork(p *Plugin, msg *pyjson.Object) ([]pipeline.Sample, error) {
 		return nil, fmt.Errorf("%s: payload is not a mapping", p.name)
 	}
 	var resources []pyjson.Value
-	if r, _ := po.Get(p.resource); truthy(r) {
+	if r, _ := po.Get(p.resource); pyval.Truth(r) {
 		if et, _ := msg.Get("event_type"); strings.HasSuffix(fmt.Sprint(et), "update.start") {
 			id, err := key(po, "id")
 			if err != nil {
@@ -194,27 +195,6 @@ func convertNetwork(p *Plugin, msg *pyjson.Object) ([]pipeline.Sample, error) {
 		}
 	}
 	return out, nil
-}
-
-// truthy is Python's truth of a value.
-func truthy(v pyjson.Value) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []pyjson.Value:
-		return len(x) > 0
-	case *pyjson.Object:
-		return x.Len() > 0
-	}
-	return true
 }
 
 // addUserMetadata is mitaka's compute util.add_reserved_user_metadata applied to
