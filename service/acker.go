@@ -43,7 +43,6 @@ type acker struct {
 	ops       []settlement    // individual settlements to send, in order
 	behind    int             // true entries of done
 	sending   bool            // a goroutine is in the send loop
-	idle      *sync.Cond      // signalled when sending ends
 }
 
 // maxHold bounds how long finished acks wait behind an unfinished delivery
@@ -57,9 +56,7 @@ type settlement struct {
 }
 
 func newAcker(ch settler, stats *ListenerStats, maxBehind int) *acker {
-	a := &acker{ch: ch, stats: stats, maxBehind: max(maxBehind, 1), done: map[uint64]bool{}}
-	a.idle = sync.NewCond(&a.mu)
-	return a
+	return &acker{ch: ch, stats: stats, maxBehind: max(maxBehind, 1), done: map[uint64]bool{}}
 }
 
 // settle records the outcome of the delivery tag and sends what can be sent.
@@ -114,7 +111,6 @@ func (a *acker) settle(tag uint64, out Outcome, reason string) {
 		}
 		if len(ops) == 0 && n == 0 && len(singles) == 0 {
 			a.sending = false
-			a.idle.Broadcast()
 			a.mu.Unlock()
 			return
 		}
@@ -132,7 +128,7 @@ func (a *acker) settle(tag uint64, out Outcome, reason string) {
 	}
 }
 
-// send settles one requeue or reject (or a lone ack) and counts it.
+// send settles one requeue or reject and counts it.
 func (a *acker) send(o settlement) {
 	var err error
 	switch o.out {
@@ -147,10 +143,6 @@ func (a *acker) send(o settlement) {
 				reason = "error"
 			}
 			a.stats.reject(reason)
-		}
-	default:
-		if err = a.ch.Ack(o.tag, false); err == nil {
-			a.stats.Acked.Add(1)
 		}
 	}
 	if err != nil {
@@ -171,14 +163,12 @@ func (a *acker) count(err error, n int) {
 	a.stats.InFlight.Add(-int64(n))
 }
 
-// finish is called once no handler runs any more: acks still held behind a
-// tag that never finished (its delivery was lost with the channel) are sent
-// one by one (or counted as failed when the channel is gone).
+// finish is called once every settle has returned (no handler or wait runs
+// any more, so nothing is being sent): acks still held behind a tag that
+// never finished (its delivery was lost with the channel) are sent one by one
+// (or counted as failed when the channel is gone).
 func (a *acker) finish() {
 	a.mu.Lock()
-	for a.sending {
-		a.idle.Wait()
-	}
 	var rest []uint64
 	for t, ack := range a.done {
 		if ack {

@@ -68,10 +68,8 @@ func DecodeDelivery(dec *pyjson.Decoder, d *amqp.Delivery, maxBytes int) (*plugi
 	}
 	// A delivery's body is memory of its own that nothing writes to once
 	// received (amqp091 allocates it per message; so does decompress): the
-	// notification may share it instead of a copy.
-	if err := checkSize(body, maxBytes); err != nil { // decompressed
-		return nil, err
-	}
+	// notification may share it instead of a copy. (Its size was checked,
+	// before or while decompressing.)
 	return decode(dec, unsafe.String(unsafe.SliceData(body), len(body)))
 }
 

@@ -272,28 +272,34 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	if err := declare(ch, l.topology); err != nil {
 		return err
 	}
-	// A fixed pool of handler goroutines (their stacks stay grown), fed
-	// directly by one goroutine per consumer; outcomes are settled through
-	// the channel's acker.
+	// A small fixed pool of handler goroutines (few deep stacks), fed
+	// directly by one goroutine per consumer; the handlers' Waits run on
+	// goroutines of their own; outcomes are settled through the channel's
+	// acker.
 	acks := newAcker(ch, &l.Stats, l.behindLimit())
 	var dead atomic.Bool // the channel failed: what is still buffered cannot be acked
 	jobs := make(chan amqp.Delivery)
-	var handlers, waits sync.WaitGroup
+	var handlers, waits, consumers sync.WaitGroup
 	for i := range l.concurrency {
 		handlers.Go(func() { l.handle(i, acks, jobs, &dead, &waits) })
 	}
+	// drain waits for the consumers to end, then for every delivery they
+	// handed over to be handled and settled.
+	drain := func() {
+		consumers.Wait()
+		close(jobs)
+		handlers.Wait()
+		waits.Wait()
+		acks.finish()
+	}
 	var tags []string
-	var consumers sync.WaitGroup
 	for i, q := range l.topology.Queues() {
 		tag := "agent-notification-" + strconv.Itoa(i) + "-" + q
 		ds, err := ch.Consume(q, tag, false, false, false, false, nil)
 		if err != nil {
 			dead.Store(true)
 			_ = ch.Close() // ends the consumers already started
-			consumers.Wait()
-			close(jobs)
-			handlers.Wait()
-			waits.Wait()
+			drain()
 			return fmt.Errorf("consume %q: %w", q, err)
 		}
 		tags = append(tags, tag)
@@ -333,11 +339,7 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 		// is still buffered is dropped (the broker redelivers it).
 		dead.Store(true)
 	}
-	<-consumed
-	close(jobs)
-	handlers.Wait()
-	waits.Wait()
-	acks.finish()
+	drain()
 	_ = ch.Close()
 	return chErr
 }

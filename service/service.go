@@ -386,12 +386,13 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string,
 		return Ack, "", nil
 	}
 	return Ack, "", func(ctx context.Context) (Outcome, string) {
-		if err = errors.Join(err, deferred.Wait(ctx)); err == nil {
+		failed := errors.Join(err, deferred.Wait(ctx))
+		if failed == nil {
 			return Ack, ""
 		}
 		w.Counters.PublishFailure.Add(1)
 		if w.limiter.Allow() {
-			w.logger.Warn("publishing failed; the notification is requeued", "event_type", eventType, "message_id", messageID, "error", err)
+			w.logger.Warn("publishing failed; the notification is requeued", "event_type", eventType, "message_id", messageID, "error", failed)
 		}
 		// Hold the message a moment before giving it back, so a target that
 		// is down does not become a hot requeue loop.

@@ -42,8 +42,8 @@ type Notifier struct {
 	settings      rabbit.Settings
 	rabbitCfg     conf.RabbitConfig
 	exchange      string
-	topics        []string
-	eventType     string // default topic: the event_type of published messages
+	keys          []string // the routing key (and queue) of each topic: <topic>.sample
+	eventType     string   // default topic: the event_type of published messages
 	publisherID   string
 	secret        string
 	envelope      bool
@@ -85,9 +85,12 @@ func newNotifier(_ context.Context, s Settings, u *url.URL) (Publisher, error) {
 	if s.Purpose == PurposeEvent {
 		n.eventType = c.Publisher.EventTopic
 	}
-	n.topics = q["topic"]
-	if len(n.topics) == 0 {
-		n.topics = []string{n.eventType}
+	topics := q["topic"]
+	if len(topics) == 0 {
+		topics = []string{n.eventType}
+	}
+	for _, topic := range topics {
+		n.keys = append(n.keys, topic+".sample")
 	}
 	switch n.policy {
 	case PolicyDefault, PolicyDrop, PolicyQueue:
@@ -308,19 +311,19 @@ func (n *Notifier) send(ctx context.Context, eventType string, payload []pyjson.
 					n.published.Add(1)
 					return nil
 				}
-				return n.retry(ctx, func(dst []byte) []byte { return append(dst, *kept...) }, 1, err, datapoints)
+				return n.publishUntilConfirmed(ctx, func(dst []byte) []byte { return append(dst, *kept...) }, 1, err, datapoints)
 			})
 			return nil
 		}
-		return n.retry(ctx, body, 1, err, len(payload))
+		return n.publishUntilConfirmed(ctx, body, 1, err, len(payload))
 	}
-	return n.retry(ctx, body, 0, nil, len(payload))
+	return n.publishUntilConfirmed(ctx, body, 0, nil, len(payload))
 }
 
-// retry publishes (from attempt on; attempt > 0 follows the failure err) until
-// the broker confirms — or, with policy=drop, after the first failure drops the
-// message — or ctx ends.
-func (n *Notifier) retry(ctx context.Context, body func(dst []byte) []byte, attempt int, err error, datapoints int) error {
+// publishUntilConfirmed publishes (from attempt on; attempt > 0 follows the
+// failure err) until the broker confirms — or, with policy=drop, after the
+// first failure drops the message — or ctx ends.
+func (n *Notifier) publishUntilConfirmed(ctx context.Context, body func(dst []byte) []byte, attempt int, err error, datapoints int) error {
 	for ; ; attempt++ {
 		if attempt > 0 {
 			if n.policy == PolicyDrop {
@@ -405,9 +408,9 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 			putScratch(bp, body)
 		}
 	}()
-	confirms = make([]*amqp.DeferredConfirmation, 0, len(n.topics))
-	for _, topic := range n.topics {
-		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, n.exchange, topic+".sample", false, false, amqp.Publishing{
+	confirms = make([]*amqp.DeferredConfirmation, 0, len(n.keys))
+	for _, key := range n.keys {
+		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, n.exchange, key, false, false, amqp.Publishing{
 			ContentType:     "application/json",
 			ContentEncoding: "utf-8",
 			DeliveryMode:    amqp.Persistent,
@@ -500,8 +503,7 @@ func (n *Notifier) setup(conn *amqp.Connection) (*amqp.Channel, error) {
 	if err := ch.ExchangeDeclare(n.exchange, amqp.ExchangeTopic, durable, n.rabbitCfg.AutoDelete, false, false, nil); err != nil {
 		return nil, fmt.Errorf("declare exchange %q: %w", n.exchange, err)
 	}
-	for _, topic := range n.topics {
-		key := topic + ".sample"
+	for _, key := range n.keys {
 		if _, err := ch.QueueDeclare(key, durable, n.rabbitCfg.AutoDelete, false, false, args); err != nil {
 			return nil, fmt.Errorf("declare queue %q: %w", key, err)
 		}
