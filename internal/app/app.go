@@ -132,7 +132,7 @@ func runAgent(argv []string, stdout, stderr io.Writer, version string) int {
 		logger.Warn(w)
 	}
 
-	svc := &service.Service{Logger: logger.Named("service")}
+	svc := &service.Service{Logger: logger.Named("service"), OneCPU: true}
 	settings := launcher.Settings{
 		Logger:        logger,
 		Name:          Prog,
@@ -171,7 +171,7 @@ func runWorker(version string) int {
 		Logger:  logger,
 		Name:    Prog,
 		Version: version,
-		Service: &service.Service{Logger: logger.Named("service"), ShareCPUs: true},
+		Service: &service.Service{Logger: logger.Named("service"), OneCPU: true},
 	})
 	if errors.Is(err, launcher.ErrNotManaged) {
 		// Started by hand: say how to run it properly.
@@ -210,7 +210,7 @@ func RunForeground(args []string, stdout, stderr io.Writer, version string) int 
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	svc := &service.Service{Logger: logger.Named("service")}
+	svc := &service.Service{Logger: logger.Named("service"), OneCPU: true}
 	err = svc.Run(ctx, snap, func() { logger.Info("worker ready") })
 	if err != nil {
 		logger.Error("worker stopped", "error", err)

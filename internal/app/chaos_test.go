@@ -21,6 +21,7 @@ import (
 	"github.com/openstack-go/agent-notification/internal/rabbittest"
 	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
+	"github.com/openstack-go/agent-notification/service"
 )
 
 // The fault scenarios of `make chaos` (CHAOS=1: larger streams, and the broker
@@ -330,6 +331,9 @@ func TestChaosOutputDown(t *testing.T) {
 	events := collectEvents(t, amqpURL)
 	a := startAgent(t, dir)
 	a.waitLog("all workers ready", 1, 60*time.Second)
+	if os.Getenv("GOMAXPROCS") == "" { // workers=1 runs on one CPU too
+		a.waitLog(fmt.Sprintf("gomaxprocs=%d", service.WorkerProcs), 1, 10*time.Second)
+	}
 	s := startStream(t, amqpURL, chaosScale(800, 5000), 400, nil)
 	waitCount(t, events, 100, 30*time.Second)
 	proxy.Down()

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,8 +345,8 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Skip("starts the agent against RabbitMQ")
 	}
 	amqpURL, dir, events, a := runningAgent(t, 2)
-	// Each of the 2 worker processes runs on its share of the CPUs.
-	procs := service.CPUShare(runtime.GOMAXPROCS(0), 2)
+	// Each of the 2 worker processes runs on one CPU.
+	procs := service.WorkerProcs
 	if v := os.Getenv("GOMAXPROCS"); v != "" {
 		procs, _ = strconv.Atoi(v)
 	}

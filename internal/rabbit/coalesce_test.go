@@ -141,3 +141,136 @@ func TestSleep(t *testing.T) {
 		t.Error("Sleep did not return at once on an ended context")
 	}
 }
+
+// countingReader counts the read system calls the coalescing conn makes.
+type countingReader struct {
+	net.Conn
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return c.Conn.Read(p)
+}
+
+func (c *countingReader) reads() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// streamSmall writes n small frames, one every gap, and closes the pipe.
+func streamSmall(server net.Conn, n int, gap time.Duration) {
+	go func() {
+		defer server.Close()
+		for i := range n {
+			if _, err := server.Write([]byte{byte(i), 1, 2, 3, 4, 5, 6, 7}); err != nil {
+				return
+			}
+			time.Sleep(gap)
+		}
+	}()
+}
+
+// readAll reads through a 4 KiB bufio.Reader as amqp091 does and returns the
+// bytes received.
+func readAll(t *testing.T, c net.Conn) int {
+	t.Helper()
+	b, err := io.ReadAll(bufio.NewReader(c))
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.Fatal(err)
+	}
+	return len(b)
+}
+
+// Unpaced, every small frame that arrives alone costs a read call (and
+// arrives at once); paced, the reads of a stream are at least the pace apart
+// and take what arrived meanwhile, and nothing is lost.
+func TestCoalescingConnPacesReads(t *testing.T) {
+	const frames, gap, pace = 60, time.Millisecond, 20 * time.Millisecond
+
+	client, server := net.Pipe()
+	counting := &countingReader{Conn: client}
+	c := newCoalescingConn(counting)
+	streamSmall(server, frames, gap)
+	if got := readAll(t, c); got != frames*8 {
+		t.Fatalf("unpaced: %d bytes, want %d", got, frames*8)
+	}
+	unpaced := counting.reads()
+	_ = c.Close()
+
+	// net.Pipe hands over one Write per Read: use a real socket, whose
+	// kernel buffer holds what arrives while the reader waits.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		s, err := ln.Accept()
+		if err == nil {
+			accepted <- s
+		}
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	counting = &countingReader{Conn: raw}
+	c = newCoalescingConn(counting)
+	defer c.Close()
+	c.pace.Store(int64(pace))
+	streamSmall(<-accepted, frames, gap)
+	start := time.Now()
+	if got := readAll(t, c); got != frames*8 {
+		t.Fatalf("paced: %d bytes, want %d", got, frames*8)
+	}
+	paced, took := counting.reads(), time.Since(start)
+	// 60 frames over ≥ 60 ms: at most one read per 20 ms (+ the first and
+	// the end of stream).
+	if limit := int(took/pace) + 3; paced > limit {
+		t.Errorf("paced: %d read calls in %v, want at most %d", paced, took, limit)
+	}
+	if unpaced < frames/2 {
+		t.Errorf("unpaced: only %d read calls for %d frames sent apart: the test does not exercise pacing", unpaced, frames)
+	}
+	t.Logf("%d frames: %d reads unpaced, %d paced (%v)", frames, unpaced, paced, took)
+}
+
+// A read that follows a small one within the pace waits for the rest of it;
+// after an idle spell longer than the pace, the first read is not delayed.
+func TestCoalescingConnPaceSparesIdleReads(t *testing.T) {
+	const pace = 80 * time.Millisecond
+	client, server := net.Pipe()
+	c := newCoalescingConn(client)
+	defer c.Close()
+	c.pace.Store(int64(pace))
+	go func() {
+		for _, after := range []time.Duration{0, 0, 2 * pace} {
+			time.Sleep(after)
+			if _, err := server.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 8)
+	read := func() time.Duration {
+		start := time.Now()
+		if _, err := c.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	read() // small: the next read is paced
+	if d := read(); d < pace/2 {
+		t.Errorf("read right after a small one took %v, want about %v", d, pace)
+	}
+	time.Sleep(pace + pace/2) // idle longer than the pace
+	if d := read(); d > pace/2+pace/4 {
+		t.Errorf("first read after an idle spell took %v: it was paced", d)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -216,6 +217,7 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
+		var socket *coalescingConn
 		props := amqp.NewConnectionProperties()
 		if s.ConnectionName != "" {
 			props.SetClientConnectionName(s.ConnectionName)
@@ -230,7 +232,8 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 				if err != nil {
 					return nil, err
 				}
-				return newCoalescingConn(c), nil
+				socket = newCoalescingConn(c)
+				return socket, nil
 			},
 		}
 		if ep.TLS {
@@ -245,11 +248,42 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 		}
 		c, err := amqp.DialConfig(ep.uri(), cfg)
 		if err == nil {
+			sockets.Store(c, socket)
+			go func() {
+				<-c.NotifyClose(make(chan *amqp.Error, 1))
+				sockets.Delete(c)
+			}()
 			return c, i, nil
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", ep, err))
 	}
 	return nil, 0, errors.Join(errs...)
+}
+
+// sockets maps each open connection made by Dial to its socket, for PaceReads.
+var sockets sync.Map // *amqp.Connection → *coalescingConn
+
+// ReadPace is the read pacing of a streaming connection (see PaceReads).
+const ReadPace = 500 * time.Microsecond
+
+// PaceReads makes the connection's reader wait until d has passed since its
+// previous read system call when that call returned little (under 16 KiB):
+// on a connection that streams deliveries or confirms, each small read
+// otherwise costs a wake-up of the process — readiness, a read, handing a
+// frame or two to the goroutines that process it, going idle again — and the
+// broker sends one or two messages per wake-up when it, not the agent, is the
+// bottleneck. Paced, one wake-up takes what arrived in d, and a connection
+// reading more than that per call is never delayed; an idle connection's
+// first read is not delayed either. Measured with make bench (2 CPUs shared
+// with the broker, workers=2): 0.127 → 0.114 ms of CPU per notification and
+// 0.74 → 0.83 of the trivial client's throughput. It costs at most d of
+// latency per message; set it once the connection's synchronous set-up is
+// done (each reply would otherwise wait). A connection not made by Dial is
+// left alone.
+func PaceReads(c *amqp.Connection, d time.Duration) {
+	if v, ok := sockets.Load(c); ok {
+		v.(*coalescingConn).pace.Store(int64(d))
+	}
 }
 
 // QueueArgs returns the arguments oslo.messaging declares its queues with

@@ -101,3 +101,44 @@ func TestDialFailsOver(t *testing.T) {
 		t.Fatalf("not in the test vhost: %v", err)
 	}
 }
+
+// PaceReads reaches the socket of a connection made by Dial, and forgets it
+// once the connection is closed.
+func TestPaceReadsFindsTheSocket(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	eps, err := ParseTransportURL(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := Dial(context.Background(), eps, 0, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := sockets.Load(conn)
+	if !ok {
+		t.Fatal("the connection's socket is not registered")
+	}
+	PaceReads(conn, ReadPace)
+	if got := time.Duration(v.(*coalescingConn).pace.Load()); got != ReadPace {
+		t.Errorf("pace %v, want %v", got, ReadPace)
+	}
+	// Synchronous calls still work on a paced connection.
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.ExchangeDeclare("paced", amqp.ExchangeTopic, false, true, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, ok := sockets.Load(conn); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("closed connection still registered")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
