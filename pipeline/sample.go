@@ -93,8 +93,11 @@ type Event struct {
 // signature.
 func (e *Event) Message(secret string) *pyjson.Object {
 	traits := make([]pyjson.Value, len(e.Traits))
+	triples := make([]pyjson.Value, 3*len(e.Traits)) // one block for every [name, type, value]
 	for i, t := range e.Traits {
-		traits[i] = []pyjson.Value{t.Name, int64(t.Type), t.Value}
+		tr := triples[3*i : 3*i+3 : 3*i+3]
+		tr[0], tr[1], tr[2] = t.Name, int64(t.Type), t.Value
+		traits[i] = tr
 	}
 	raw := e.Raw
 	if raw == nil {

@@ -264,7 +264,7 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 var sockets sync.Map // *amqp.Connection → *coalescingConn
 
 // ReadPace is the read pacing of a streaming connection (see PaceReads).
-const ReadPace = 500 * time.Microsecond
+const ReadPace = time.Millisecond
 
 // PaceReads makes the connection's reader wait until d has passed since its
 // previous read system call when that call returned little (under 16 KiB):
@@ -274,12 +274,16 @@ const ReadPace = 500 * time.Microsecond
 // broker sends one or two messages per wake-up when it, not the agent, is the
 // bottleneck. Paced, one wake-up takes what arrived in d, and a connection
 // reading more than that per call is never delayed; an idle connection's
-// first read is not delayed either. Measured with make bench (2 CPUs shared
-// with the broker, workers=2): 0.127 → 0.114 ms of CPU per notification and
-// 0.74 → 0.83 of the trivial client's throughput. It costs at most d of
-// latency per message; set it once the connection's synchronous set-up is
-// done (each reply would otherwise wait). A connection not made by Dial is
-// left alone.
+// first read is not delayed either. It costs at most d of latency per
+// message; set it once the connection's synchronous set-up is done (each
+// reply would otherwise wait). A connection not made by Dial is left alone.
+//
+// ReadPace was chosen with make bench (2 CPUs shared with the broker, 3 runs
+// of each, same session): unpaced, workers=2 spent 0.13 ms of CPU per
+// notification at 0.75 of the trivial client's throughput; paced at 0.5 ms
+// 0.114 ms and 0.77, at 1 ms 0.104 ms and 0.83, at 2 ms 0.111 ms and 0.81, at
+// 5 ms 0.101 ms and 0.82 — but workers=1 then fell from 0.86 to 0.75 (ack
+// latency starts to bind the prefetch window).
 func PaceReads(c *amqp.Connection, d time.Duration) {
 	if v, ok := sockets.Load(c); ok {
 		v.(*coalescingConn).pace.Store(int64(d))
