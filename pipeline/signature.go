@@ -47,11 +47,15 @@ func Signature(secret string, msg *pyjson.Object) string {
 	} else {
 		s.mac.Reset()
 	}
-	s.name = s.name[:0]
+	s.name, s.buf = s.name[:0], s.buf[:0]
 	s.keypairs(msg)
+	s.mac.Write(s.buf)
 	s.sum = s.mac.Sum(s.sum[:0])
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], s.sum)
+	if cap(s.buf) > 64<<10 {
+		s.buf = nil // a huge message does not pin its copy in the pool
+	}
 	signerPool.Put(s)
 	return string(out[:])
 }
@@ -80,7 +84,7 @@ type signer struct {
 	secret string
 	mac    hash.Hash
 	name   []byte          // current flattened name
-	buf    []byte          // str(value)
+	buf    []byte          // the pairs: name, then str(value), …
 	stack  []pyjson.Member // sorted members of the dicts being walked
 	sum    []byte          // the digest
 }
@@ -104,13 +108,14 @@ func (s *signer) keypairs(o *pyjson.Object) {
 		if string(s.name) == SignatureKey {
 			continue
 		}
-		s.mac.Write(s.name)
+		// The pairs are gathered and hashed at once: the HMAC of the
+		// concatenation is the HMAC of the successive updates.
+		s.buf = append(s.buf, s.name...)
 		if l, ok := m.Value.([]pyjson.Value); ok {
-			s.buf = s.appendDecodedList(s.buf[:0], l)
+			s.buf = s.appendDecodedList(s.buf, l)
 		} else {
-			s.buf = pyjson.AppendStr(s.buf[:0], m.Value)
+			s.buf = pyjson.AppendStr(s.buf, m.Value)
 		}
-		s.mac.Write(s.buf)
 	}
 	s.release(members)
 	s.name = s.name[:base]

@@ -12,29 +12,37 @@ import (
 // writer waits for the socket (back-pressure from a slow or blocked broker).
 const maxPendingWrite = 1 << 20
 
-// maxSpareWrite bounds the buffer a connection keeps for the next batch.
-const maxSpareWrite = 128 << 10
+// writeChunk is the size of the pooled blocks pending bytes are kept in.
+const writeChunk = 32 << 10
+
+// chunks recycles write blocks across connections. A batch used to be one
+// growing buffer, and one that outgrew what a connection kept (a burst while
+// the broker read slowly) was reallocated from scratch: under load as many
+// bytes were allocated as written.
+var chunks = sync.Pool{New: func() any { b := make([]byte, 0, writeChunk); return &b }}
 
 // coalescingConn batches the writes of an AMQP connection. amqp091 flushes
 // after every publish and every ack — one write system call each, and one
-// wake-up of the broker per frame. Here a write only appends to a buffer and
-// one goroutine writes the buffer to the socket: the frames that concurrent
-// handlers produce while that write is under way leave in the next one, so
-// under load one system call carries many frames, and when idle a frame leaves
-// at once (there is no timer, nothing waits for more data).
+// wake-up of the broker per frame. Here a write only appends to pooled blocks
+// and one goroutine writes them to the socket (one writev): the frames that
+// concurrent handlers produce while that write is under way leave in the next
+// one, so under load one system call carries many frames, and when idle a
+// frame leaves at once (there is no timer, nothing waits for more data).
 //
-// Order is kept (one buffer, one writer). A socket error is returned by every
-// later Write and closes the socket, so amqp091's reader notices the loss as it
-// would without the buffer.
+// Order is kept (one list of blocks, one writer). A socket error is returned
+// by every later Write and closes the socket, so amqp091's reader notices the
+// loss as it would without the buffer.
 type coalescingConn struct {
 	net.Conn
 
-	mu      sync.Mutex
-	space   *sync.Cond // signalled when the flusher took the pending bytes
-	pending []byte
-	spare   []byte
-	err     error
-	closed  bool
+	mu           sync.Mutex
+	space        *sync.Cond // signalled when the flusher took the pending bytes
+	pending      []*[]byte  // blocks from chunks; only the last one has room
+	pendingBytes int
+	spare        []*[]byte   // the flusher's previous list, for reuse
+	iov          net.Buffers // the flusher's scratch (writev consumes it)
+	err          error
+	closed       bool
 
 	wake chan struct{} // capacity 1: the flusher has something to write
 	done chan struct{}
@@ -65,7 +73,7 @@ func newCoalescingConn(c net.Conn) *coalescingConn {
 // are waiting.
 func (c *coalescingConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	for len(c.pending) >= maxPendingWrite && c.err == nil && !c.closed {
+	for c.pendingBytes >= maxPendingWrite && c.err == nil && !c.closed {
 		c.space.Wait()
 	}
 	if c.err != nil || c.closed {
@@ -76,7 +84,19 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 		}
 		return 0, err
 	}
-	c.pending = append(c.pending, p...)
+	c.pendingBytes += len(p)
+	for rest := p; len(rest) > 0; {
+		var last *[]byte
+		if k := len(c.pending); k > 0 && len(*c.pending[k-1]) < cap(*c.pending[k-1]) {
+			last = c.pending[k-1]
+		} else {
+			last = chunks.Get().(*[]byte)
+			c.pending = append(c.pending, last)
+		}
+		n := copy((*last)[len(*last):cap(*last)], rest)
+		*last = (*last)[:len(*last)+n]
+		rest = rest[n:]
+	}
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -99,13 +119,23 @@ func (c *coalescingConn) flush() {
 		c.mu.Lock()
 		for len(c.pending) > 0 && c.err == nil {
 			out := c.pending
-			c.pending, c.spare = c.spare[:0], nil // the two buffers alternate
+			c.pending, c.spare = c.spare[:0], nil // the two lists alternate
+			c.pendingBytes = 0
 			c.mu.Unlock()
-			_, err := c.Conn.Write(out)
-			c.mu.Lock()
-			if cap(out) <= maxSpareWrite {
-				c.spare = out[:0] // else left to the GC: a burst does not pin memory
+			c.iov = c.iov[:0]
+			for _, b := range out {
+				c.iov = append(c.iov, *b)
 			}
+			iov := c.iov // WriteTo advances its receiver; c.iov keeps the array
+			_, err := iov.WriteTo(c.Conn)
+			clear(c.iov)
+			for i, b := range out {
+				*b = (*b)[:0]
+				chunks.Put(b)
+				out[i] = nil
+			}
+			c.mu.Lock()
+			c.spare = out[:0]
 			c.space.Broadcast()
 			if err != nil {
 				c.err = err
