@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -121,25 +122,82 @@ func (m *SampleManager) Route(r Router, routed func(chain []Transformer) bool) [
 }
 
 // Deliver runs samples that were routed to this worker through pipeline: its
-// transformers, its publishers, then a flush of its transformers. It returns
-// an error when a publisher did not accept the output.
+// transformers, its publishers, then a flush of its transformers. The output
+// exists nowhere else (a redelivered batch is not transformed again: the
+// transformers' state has moved on), so a publisher that does not accept it
+// is retried until it does (see publishHeld); Deliver returns an error only
+// when ctx ends first. Transformer errors are logged, as Ceilometer does.
 func (m *SampleManager) Deliver(ctx context.Context, pipeline string, samples []Sample) error {
 	for i := range m.pipelines {
 		p := &m.pipelines[i]
 		if p.name != pipeline {
 			continue
 		}
-		errs := []error{m.transform(ctx, p, samples)}
+		out, err := m.runTransformers(ctx, p, samples)
+		if err != nil {
+			m.logger.Warn("transforming a routed batch failed", "pipeline", p.name, "error", err)
+		}
+		errs := []error{m.publishHeld(ctx, p, out)}
 		if m.flush != nil {
 			out, err := m.flush(ctx, p.transformers, false)
 			if err != nil {
 				m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
 			}
-			errs = append(errs, m.publish(ctx, p, out))
+			errs = append(errs, m.publishHeld(ctx, p, out))
 		}
 		return errors.Join(errs...)
 	}
 	return fmt.Errorf("pipeline: no pipeline %q to deliver to", pipeline)
+}
+
+// Bounds of the back-off of publishHeld.
+var (
+	heldRetryMin = 100 * time.Millisecond
+	heldRetryMax = 30 * time.Second
+)
+
+// publishHeld publishes samples that exist nowhere else — what transformers
+// output or release, which no redelivery can rebuild — to every publisher of
+// p, retrying the publishers that fail (back-off from heldRetryMin doubling
+// to heldRetryMax, each failure logged) until they accept it or ctx ends; a
+// publisher that accepted it is not called again.
+func (m *SampleManager) publishHeld(ctx context.Context, p *samplePipeline, sel []Sample) error {
+	if len(sel) == 0 {
+		return nil
+	}
+	pending := p.publishers
+	delay := heldRetryMin
+	for attempt := 1; ; attempt++ {
+		var failed []namedSamplePublisher
+		var errs []error
+		for _, pub := range pending {
+			if err := pub.pub.PublishSamples(ctx, sel); err != nil {
+				m.Stats.PublishErrors.Add(1)
+				failed = append(failed, pub)
+				errs = append(errs, fmt.Errorf("pipeline %s: publisher %s: %w", p.name, pub.url, err))
+				continue
+			}
+			m.Stats.Published.Add(uint64(len(sel)))
+		}
+		if len(failed) == 0 {
+			return nil
+		}
+		err := errors.Join(errs...)
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (%d transformed samples not published)", err, len(sel))
+		}
+		m.logger.Warn("publishing transformed samples failed; retrying", "pipeline", p.name,
+			"samples", len(sel), "attempt", attempt, "retry_in", delay.String(), "error", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (%d transformed samples not published)", err, len(sel))
+		case <-t.C:
+		}
+		pending = failed
+		delay = min(2*delay, heldRetryMax)
+	}
 }
 
 // NewSampleManager builds the sample pipelines of cfg. A publisher or a
@@ -223,6 +281,17 @@ func (m *SampleManager) Publish(ctx context.Context, samples []Sample) error {
 // transform runs sel through p's transformers and publishes what comes out;
 // the error joins the transformers' (but ErrDrop) and the publishers'.
 func (m *SampleManager) transform(ctx context.Context, p *samplePipeline, sel []Sample) error {
+	sel, err := m.runTransformers(ctx, p, sel)
+	perr := m.publish(ctx, p, sel)
+	if err == nil {
+		return perr // the common case: no allocation
+	}
+	return errors.Join(err, perr)
+}
+
+// runTransformers passes sel through p's transformers and returns what the
+// last one passes on, with the transformers' errors (ErrDrop is not one).
+func (m *SampleManager) runTransformers(ctx context.Context, p *samplePipeline, sel []Sample) ([]Sample, error) {
 	var errs []error
 	for _, t := range p.transformers {
 		if len(sel) == 0 {
@@ -234,11 +303,7 @@ func (m *SampleManager) transform(ctx context.Context, p *samplePipeline, sel []
 		}
 		sel = out
 	}
-	perr := m.publish(ctx, p, sel)
-	if len(errs) == 0 {
-		return perr // the common case: no allocation
-	}
-	return errors.Join(append(errs, perr)...)
+	return sel, errors.Join(errs...)
 }
 
 // Flush releases what the pipelines' buffering transformers hold and publishes
@@ -260,7 +325,7 @@ func (m *SampleManager) Flush(ctx context.Context, drain bool) error {
 		if err != nil {
 			m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
 		}
-		errs = append(errs, m.publish(ctx, p, out))
+		errs = append(errs, m.publishHeld(ctx, p, out))
 	}
 	return errors.Join(errs...)
 }
@@ -278,7 +343,7 @@ func (m *SampleManager) FlushRouted(ctx context.Context) error {
 		if err != nil {
 			m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
 		}
-		errs = append(errs, m.publish(ctx, p, out))
+		errs = append(errs, m.publishHeld(ctx, p, out))
 	}
 	return errors.Join(errs...)
 }

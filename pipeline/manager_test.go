@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -142,5 +143,104 @@ func TestPythonFloatOK(t *testing.T) {
 		if got := PythonFloatOK(s); got != want {
 			t.Errorf("PythonFloatOK(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// flaky fails its first n publishes, then records.
+type flaky struct {
+	recorder
+	n     int
+	calls int
+}
+
+func (f *flaky) PublishSamples(ctx context.Context, s []Sample) error {
+	f.mu.Lock()
+	f.calls++
+	failing := f.calls <= f.n
+	f.mu.Unlock()
+	if failing {
+		return errors.New("target down")
+	}
+	return f.recorder.PublishSamples(ctx, s)
+}
+
+const deliverYAML = `
+sources:
+  - name: s
+    meters: ["*"]
+    sinks: [k]
+sinks:
+  - name: k
+    transformers:
+      - name: counting
+    publishers: ["test://flaky", "test://ok"]
+`
+
+// A routed batch whose publisher fails is not lost: the transformers run once
+// and their output is published again — only to the publisher that failed —
+// until it is accepted; when the context ends first, Deliver says so.
+func TestDeliverHoldsTransformedOutput(t *testing.T) {
+	defer func(lo, hi time.Duration) { heldRetryMin, heldRetryMax = lo, hi }(heldRetryMin, heldRetryMax)
+	heldRetryMin, heldRetryMax = time.Millisecond, 4*time.Millisecond
+
+	cfg, _, err := LoadSampleConfig("p.yaml", []byte(deliverYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(failures int) (*SampleManager, *flaky, *recorder, *int) {
+		fl, ok := &flaky{n: failures}, &recorder{}
+		transformed := new(int)
+		r := Resolver{
+			SamplePublisher: func(p PublisherConfig) (SamplePublisher, error) {
+				if p.URL == "test://flaky" {
+					return fl, nil
+				}
+				return ok, nil
+			},
+			Transformers: func(*SinkConfig) ([]Transformer, error) {
+				return []Transformer{TransformFunc{N: "counting", F: func(_ context.Context, s []Sample) ([]Sample, error) {
+					*transformed += len(s)
+					return s, nil
+				}}}, nil
+			},
+			Flush: func(context.Context, []Transformer, bool) ([]Sample, error) { return nil, nil },
+		}
+		m, warnings := NewSampleManager(hclog.NewNullLogger(), cfg, r)
+		if len(warnings) != 0 {
+			t.Fatal(warnings)
+		}
+		return m, fl, ok, transformed
+	}
+	batch := []Sample{{Name: "cpu", Volume: int64(1)}, {Name: "cpu", Volume: int64(2)}}
+
+	m, fl, ok, transformed := build(3)
+	if err := m.Deliver(context.Background(), "s:k", batch); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	if *transformed != 2 {
+		t.Errorf("transformers saw %d samples, want 2 (run once)", *transformed)
+	}
+	if fl.calls != 4 || len(fl.samples) != 2 {
+		t.Errorf("failing publisher: %d calls, %d samples published; want 4 and 2", fl.calls, len(fl.samples))
+	}
+	if len(ok.samples) != 2 {
+		t.Errorf("healthy publisher got %d samples, want 2 (once)", len(ok.samples))
+	}
+	if got := m.Stats.PublishErrors.Load(); got != 3 {
+		t.Errorf("publish errors = %d, want 3", got)
+	}
+
+	m, fl, _, _ = build(1 << 30)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := m.Deliver(ctx, "s:k", batch); err == nil {
+		t.Error("Deliver returned nil while the output never came back")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Deliver returned %v after its context ended", d)
+	}
+	if fl.calls < 2 {
+		t.Errorf("only %d attempts in 50 ms", fl.calls)
 	}
 }

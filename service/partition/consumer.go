@@ -369,9 +369,10 @@ func (c *Consumer) handle(ch *amqp.Channel, d *amqp.Delivery, p *partitionState)
 	}
 	if len(kept) > 0 {
 		if err := c.s.Deliverer.Deliver(c.workCtx, name, kept); err != nil {
-			// The transformers have seen the samples (their state moved
-			// on); a redelivery is dropped by the filter, so holding and
-			// requeueing only paces a failing publisher.
+			// The pipeline's Deliver holds its output until published
+			// and fails only when the work context ends (the drain ran
+			// out of time): the batch goes back to the queue for the
+			// next owner, which starts with fresh transformer state.
 			c.Stats.Requeued.Add(1)
 			if c.warnings.Allow() {
 				c.logger.Warn("delivering a partition batch failed; it is requeued", "pipeline", name, "error", err)

@@ -38,10 +38,13 @@
 //
 // The Router returns only after the broker confirmed every message, so the
 // notification is acked after the hand-over (at least once). The Consumer
-// acks a batch after Deliver returned. Hence a batch may arrive twice (a
-// notification redelivered after its samples were routed; a batch whose
-// outputs failed to publish) and a new owner starts with empty transformer
-// state. Before Deliver, an ordering filter per partition drops every
+// acks a batch after Deliver returned. Deliver runs the transformers once and
+// retries the publishers that refuse their output until they accept it (the
+// output exists nowhere else: a redelivered batch is not transformed again),
+// so a batch is requeued only when the consumer stops before that. Hence a
+// batch may arrive twice (a notification redelivered after its samples were
+// routed; a batch held when its owner stopped) and a new owner starts with
+// empty transformer state. Before Deliver, an ordering filter per partition drops every
 // sample whose timestamp is not newer than the newest already delivered
 // for its series (group, name, resource_id): duplicates never become a zero
 // rate and late samples never a negative one; they are counted
