@@ -53,13 +53,17 @@ var replayOutputs = map[string]bool{
 
 // writeReplayConfig writes an agent configuration with the mitaka
 // pipeline.yaml for the broker at amqpURL.
-func writeReplayConfig(t *testing.T, dir, amqpURL, host string, workers int) {
+func writeReplayConfig(t *testing.T, dir, amqpURL, host string, workers int, output *tcpProxy) {
 	t.Helper()
 	u, _ := url.Parse(amqpURL)
 	u.Scheme = "rabbit"
 	mitaka, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ceilometer-mitaka", "pipeline.yaml"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if output != nil { // every sink publishes through the proxy
+		mitaka = []byte(strings.ReplaceAll(string(mitaka), "- notifier://",
+			"- notifier://guest:guest@"+output.addr+u.Path))
 	}
 	files := map[string]string{
 		"ceilometer.conf": fmt.Sprintf(`[DEFAULT]
@@ -285,13 +289,13 @@ func replayNotifications() [][]*pyjson.Object {
 // here. during, when set, is called right after step replaySteps/3 is sent
 // (to kill a worker while it is processed); the outputs are then only
 // required to stop coming, and every queue to be empty.
-func replayRun(t *testing.T, workers int, hosts []string, during func(t *testing.T, agents []*agent, owners map[int]int)) map[replayKey][]float64 {
+func replayRun(t *testing.T, workers int, hosts []string, output *tcpProxy, during func(t *testing.T, agents []*agent, owners map[int]int)) map[replayKey][]float64 {
 	amqpURL := rabbittest.VHost(t)
 	col := collectSamples(t, amqpURL)
 	var agents []*agent
 	for _, h := range hosts {
 		dir := t.TempDir()
-		writeReplayConfig(t, dir, amqpURL, h, workers)
+		writeReplayConfig(t, dir, amqpURL, h, workers, output)
 		agents = append(agents, startAgent(t, dir))
 	}
 	for _, a := range agents {
@@ -391,15 +395,16 @@ func compareReplay(t *testing.T, ref, got map[replayKey][]float64) {
 // TestPartitionReplay is the acceptance test of the partitioned stateful
 // pipelines: a fixed stream of cumulative cpu/disk/network samples through
 // the mitaka pipeline gives the same rate_of_change and delta outputs with 1
-// worker, 4 workers and two agents (different host) on one broker; killing a
-// worker mid-stream publishes no wrong value and the stream completes.
+// worker, 4 workers and two agents (different host) on one broker; the output
+// going away for a while loses and falsifies nothing; killing a worker
+// mid-stream publishes no wrong value and the stream completes.
 func TestPartitionReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts agents against RabbitMQ")
 	}
 	var ref map[replayKey][]float64
 	t.Run("1 worker", func(t *testing.T) {
-		ref = replayRun(t, 1, []string{"replay-a"}, nil)
+		ref = replayRun(t, 1, []string{"replay-a"}, nil, nil)
 		for k, v := range ref {
 			if len(v) != 1 {
 				t.Fatalf("%v published %d times", k, len(v))
@@ -413,13 +418,47 @@ func TestPartitionReplay(t *testing.T) {
 		return
 	}
 	t.Run("4 workers", func(t *testing.T) {
-		compareReplay(t, ref, replayRun(t, 4, []string{"replay-a"}, nil))
+		compareReplay(t, ref, replayRun(t, 4, []string{"replay-a"}, nil, nil))
 	})
 	t.Run("2 agents", func(t *testing.T) {
-		compareReplay(t, ref, replayRun(t, 2, []string{"replay-a", "replay-b"}, nil))
+		compareReplay(t, ref, replayRun(t, 2, []string{"replay-a", "replay-b"}, nil, nil))
+	})
+	t.Run("output down", func(t *testing.T) {
+		// The publish target of every sink (a proxy in front of the
+		// broker) goes away for 3 s mid-stream: the partition owners
+		// hold what they transformed until it returns.
+		proxy := newProxy(t, rabbittest.Addr())
+		got := replayRun(t, 2, []string{"replay-a"}, proxy, func(t *testing.T, _ []*agent, _ map[int]int) {
+			proxy.Down()
+			time.Sleep(3 * time.Second)
+			proxy.Up()
+		})
+		wrong, dup, missing := 0, 0, 0
+		var examples []string
+		for k, gv := range got {
+			rv, ok := ref[k]
+			for _, v := range gv {
+				if !ok || v != rv[0] {
+					wrong++
+					examples = append(examples, fmt.Sprintf("%v: %v, want %v", k, v, rv))
+				}
+			}
+			dup += len(gv) - 1
+		}
+		for k := range ref {
+			if _, ok := got[k]; !ok {
+				missing++
+				examples = append(examples, fmt.Sprintf("%v: missing", k))
+			}
+		}
+		t.Logf("output down 3 s: %d outputs, %d missing, %d duplicated, %d wrong", len(got), missing, dup, wrong)
+		if wrong > 0 || missing > 0 {
+			sort.Strings(examples)
+			t.Errorf("%d wrong and %d missing outputs, e.g.:\n%s", wrong, missing, strings.Join(examples[:min(10, len(examples))], "\n"))
+		}
 	})
 	t.Run("kill a worker", func(t *testing.T) {
-		got := replayRun(t, 4, []string{"replay-a"}, func(t *testing.T, agents []*agent, owners map[int]int) {
+		got := replayRun(t, 4, []string{"replay-a"}, nil, func(t *testing.T, agents []*agent, owners map[int]int) {
 			kids := childPIDs(t, agents[0].cmd.Process.Pid)
 			victim, most := 0, -1
 			for _, k := range kids {
