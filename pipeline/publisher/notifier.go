@@ -242,26 +242,14 @@ func encode(dst []byte, messageID, uniqueID, publisherID, eventType string, payl
 	if !envelope {
 		return pyjson.Append(dst, msg)
 	}
-	// json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(msg)}):
-	// the inner document is ASCII without control characters (ensure_ascii),
-	// so as a JSON string only its quotes and backslashes are escaped. It is
-	// written into a pooled scratch buffer and escaped straight into dst.
-	bp := scratch.Get().(*[]byte)
-	inner := pyjson.Append((*bp)[:0], msg)
+	// json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(msg)}),
+	// the inner document written already quoted (one pass).
 	dst = append(dst, `{"oslo.version": "2.0", "oslo.message": "`...)
-	start := 0
-	for i, c := range inner {
-		if c == '"' || c == '\\' {
-			dst = append(append(dst, inner[start:i]...), '\\', c)
-			start = i + 1
-		}
-	}
-	dst = append(append(dst, inner[start:]...), '"', '}')
-	putScratch(bp, inner)
-	return dst
+	dst = pyjson.AppendQuoted(dst, msg)
+	return append(dst, '"', '}')
 }
 
-// scratch holds encoding buffers (the inner message, the message body) reused
+// scratch holds encoding buffers (message bodies) reused
 // across publishes; buffers grown beyond maxPooled are left to the GC so one
 // huge notification does not pin its memory.
 var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}

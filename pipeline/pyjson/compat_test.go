@@ -44,6 +44,11 @@ func TestCompatCorpusRoundTrip(t *testing.T) {
 				if got := encode(nil, v); !bytes.Equal(got, doc) {
 					t.Fatalf("line %d %s: re-encoding differs\n got %s\nwant %s", line, what, got, doc)
 				}
+				// json.dumps(json.dumps(v)) without its quotes, in one pass.
+				dumped := AppendString(nil, string(Append(nil, v)))
+				if got, want := AppendQuoted(nil, v), dumped[1:len(dumped)-1]; !bytes.Equal(got, want) {
+					t.Fatalf("line %d %s: AppendQuoted differs\n got %s\nwant %s", line, what, got, want)
+				}
 				return v
 			}
 			for line := 1; sc.Scan(); line++ {

@@ -52,6 +52,16 @@ func AppendUnicode(dst []byte, v Value) []byte {
 	return e.value(dst, v)
 }
 
+// AppendQuoted appends the body of json.dumps(json.dumps(v)) — Append's
+// output as the content of a JSON string, without the surrounding quotes — in
+// one pass: Append's output is ASCII without control characters, so as a
+// JSON string only its quotes and backslashes change ('"' → '\"', '\' →
+// '\\'). oslo.messaging's envelope carries the message so.
+func AppendQuoted(dst []byte, v Value) []byte {
+	e := encoder{ascii: true, quoted: true}
+	return e.value(dst, v)
+}
+
 // AppendString appends the JSON encoding of s as json.dumps(s) writes it
 // (ensure_ascii=True).
 func AppendString(dst []byte, s string) []byte {
@@ -59,8 +69,49 @@ func AppendString(dst []byte, s string) []byte {
 }
 
 type encoder struct {
-	ascii bool
-	err   error
+	ascii  bool
+	quoted bool // see AppendQuoted
+	err    error
+}
+
+// str appends the encoding of s (a value or a key).
+func (e *encoder) str(b []byte, s string) []byte {
+	if !e.quoted {
+		return appendJSONString(b, s, e.ascii)
+	}
+	i := 0
+	for i < len(s) && jsonSafe[s[i]] {
+		i++
+	}
+	if i == len(s) { // the common case: nothing to escape
+		b = append(b, '\\', '"')
+		b = append(b, s...)
+		return append(b, '\\', '"')
+	}
+	start := len(b)
+	b = appendJSONString(b, s, true)
+	// Quote what was just written, in place, from its end.
+	extra := 0
+	for _, c := range b[start:] {
+		if c == '"' || c == '\\' {
+			extra++
+		}
+	}
+	n := len(b)
+	for range extra {
+		b = append(b, 0)
+	}
+	w := len(b)
+	for r := n - 1; r >= start; r-- {
+		c := b[r]
+		w--
+		b[w] = c
+		if c == '"' || c == '\\' {
+			w--
+			b[w] = '\\'
+		}
+	}
+	return b
 }
 
 func (e *encoder) value(b []byte, v Value) []byte {
@@ -79,7 +130,7 @@ func (e *encoder) value(b []byte, v Value) []byte {
 	case float32:
 		return appendJSONFloat(b, float64(x))
 	case string:
-		return appendJSONString(b, x, e.ascii)
+		return e.str(b, x)
 	case BigInt:
 		return append(b, x...)
 	case []Value:
@@ -100,7 +151,7 @@ func (e *encoder) value(b []byte, v Value) []byte {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendJSONString(b, x.Members[i].Key, e.ascii)
+			b = e.str(b, x.Members[i].Key)
 			b = append(b, ": "...)
 			b = e.value(b, x.Members[i].Value)
 		}

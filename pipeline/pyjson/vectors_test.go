@@ -94,6 +94,8 @@ func TestVectors(t *testing.T) {
 			}
 			check("Marshal", string(m), want.Dumps)
 			check("json.dumps(ensure_ascii=False)", string(AppendUnicode(nil, v)), want.DumpsUnicode)
+			quotedDumps := string(AppendString(nil, want.Dumps)) // json.dumps(json.dumps(v))
+			check("AppendQuoted", string(AppendQuoted(nil, v)), quotedDumps[1:len(quotedDumps)-1])
 			check("str", Str(v), want.Str)
 			check("repr", Repr(v), want.Repr)
 			if want.Members != nil {
