@@ -429,7 +429,7 @@ func TestQueueDeclarationsMatchCeilometer(t *testing.T) {
 	}
 	defer conn.Close()
 	ch, _ := conn.Channel()
-	err = declare(ch, w.listeners[0].topology)
+	err = declare(conn, ch, w.listeners[0].topology)
 	if err == nil || !strings.Contains(err.Error(), "amqp_durable_queues") {
 		t.Fatalf("a durability mismatch must be explained, got %v", err)
 	}
@@ -437,7 +437,7 @@ func TestQueueDeclarationsMatchCeilometer(t *testing.T) {
 	g = testGeneration(t, amqpURL, "")
 	w, _ = NewWorker(nil, g, 0)
 	ch, _ = conn.Channel()
-	if err := declare(ch, w.listeners[0].topology); err != nil {
+	if err := declare(conn, ch, w.listeners[0].topology); err != nil {
 		t.Fatal(err)
 	}
 }
