@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/openstack-go/agent-notification/internal/ratelog"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
 
@@ -99,6 +100,7 @@ type Stats struct {
 // It is immutable after NewSampleManager and safe for concurrent use.
 type SampleManager struct {
 	logger    hclog.Logger
+	warnings  *ratelog.Limiter // transformer and held-publish warnings, which come per batch
 	pipelines []samplePipeline
 	flush     func(ctx context.Context, chain []Transformer, drain bool) ([]Sample, error)
 	router    Router
@@ -134,18 +136,14 @@ func (m *SampleManager) Deliver(ctx context.Context, pipeline string, samples []
 			continue
 		}
 		out, err := m.runTransformers(ctx, p, samples)
-		if err != nil {
+		if err != nil && m.warnings.Allow() {
 			m.logger.Warn("transforming a routed batch failed", "pipeline", p.name, "error", err)
 		}
-		errs := []error{m.publishHeld(ctx, p, out)}
+		err = m.publishHeld(ctx, p, out)
 		if m.flush != nil {
-			out, err := m.flush(ctx, p.transformers, false)
-			if err != nil {
-				m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
-			}
-			errs = append(errs, m.publishHeld(ctx, p, out))
+			err = errors.Join(err, m.flushPipeline(ctx, p, false))
 		}
-		return errors.Join(errs...)
+		return err
 	}
 	return fmt.Errorf("pipeline: no pipeline %q to deliver to", pipeline)
 }
@@ -159,8 +157,8 @@ var (
 // publishHeld publishes samples that exist nowhere else — what transformers
 // output or release, which no redelivery can rebuild — to every publisher of
 // p, retrying the publishers that fail (back-off from heldRetryMin doubling
-// to heldRetryMax, each failure logged) until they accept it or ctx ends; a
-// publisher that accepted it is not called again.
+// to heldRetryMax, failures logged at a bounded rate) until they accept it or
+// ctx ends; a publisher that accepted it is not called again.
 func (m *SampleManager) publishHeld(ctx context.Context, p *samplePipeline, sel []Sample) error {
 	if len(sel) == 0 {
 		return nil
@@ -183,20 +181,28 @@ func (m *SampleManager) publishHeld(ctx context.Context, p *samplePipeline, sel 
 			return nil
 		}
 		err := errors.Join(errs...)
+		if ctx.Err() == nil {
+			if m.warnings.Allow() {
+				m.logger.Warn("publishing transformed samples failed; retrying", "pipeline", p.name,
+					"samples", len(sel), "attempt", attempt, "retry_in", delay.String(), "error", err)
+			}
+			sleep(ctx, delay)
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (%d transformed samples not published)", err, len(sel))
 		}
-		m.logger.Warn("publishing transformed samples failed; retrying", "pipeline", p.name,
-			"samples", len(sel), "attempt", attempt, "retry_in", delay.String(), "error", err)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%w (%d transformed samples not published)", err, len(sel))
-		case <-t.C:
-		}
 		pending = failed
 		delay = min(2*delay, heldRetryMax)
+	}
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
@@ -204,7 +210,7 @@ func (m *SampleManager) publishHeld(ctx context.Context, p *samplePipeline, sel 
 // transformer chain that cannot be built is left out with a warning (as
 // Ceilometer does for a publisher it cannot load); the returned warnings say so.
 func NewSampleManager(logger hclog.Logger, cfg *Config, r Resolver) (*SampleManager, []string) {
-	m := &SampleManager{logger: logger, flush: r.Flush}
+	m := &SampleManager{logger: logger, warnings: ratelog.New(10, 10*time.Second), flush: r.Flush}
 	var warnings []string
 	for _, pc := range cfg.Pipelines {
 		p := samplePipeline{name: pc.Name, source: pc.Source}
@@ -321,13 +327,20 @@ func (m *SampleManager) Flush(ctx context.Context, drain bool) error {
 			// flush still reaches them through FlushRouted.
 			continue
 		}
-		out, err := m.flush(ctx, p.transformers, drain)
-		if err != nil {
-			m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
-		}
-		errs = append(errs, m.publishHeld(ctx, p, out))
+		errs = append(errs, m.flushPipeline(ctx, p, drain))
 	}
 	return errors.Join(errs...)
+}
+
+// flushPipeline releases what p's buffering transformers hold (everything
+// with drain) and publishes it, held until accepted (see publishHeld).
+// Transformer errors are logged (as mitaka does).
+func (m *SampleManager) flushPipeline(ctx context.Context, p *samplePipeline, drain bool) error {
+	out, err := m.flush(ctx, p.transformers, drain)
+	if err != nil && m.warnings.Allow() {
+		m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
+	}
+	return m.publishHeld(ctx, p, out)
 }
 
 // FlushRouted flushes the routed pipelines' transformers on this worker (for
@@ -339,11 +352,7 @@ func (m *SampleManager) FlushRouted(ctx context.Context) error {
 		if !p.routed || m.flush == nil {
 			continue
 		}
-		out, err := m.flush(ctx, p.transformers, false)
-		if err != nil {
-			m.logger.Warn("flushing transformers failed", "pipeline", p.name, "error", err)
-		}
-		errs = append(errs, m.publishHeld(ctx, p, out))
+		errs = append(errs, m.flushPipeline(ctx, p, false))
 	}
 	return errors.Join(errs...)
 }
