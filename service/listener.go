@@ -456,12 +456,9 @@ func (l *Listener) OldestInFlight() time.Duration {
 // that fails, the declarations are replayed one by one on a fresh channel of
 // conn, so the error names the one the broker refuses.
 func declare(conn *amqp.Connection, ch *amqp.Channel, t Topology) error {
-	last, err := declareAll(ch, t, true)
-	if err == nil && last != "" {
-		// The broker handles a channel's methods in order: once this
-		// synchronous call is answered, every declaration before it was
-		// applied, or one failed and closed the channel.
-		_, err = ch.QueueDeclarePassive(last, t.Durable, t.AutoDelete, false, false, t.QueueArgs)
+	err := declareAll(ch, t, true)
+	if err == nil {
+		err = confirmDeclared(ch, t)
 	}
 	if err == nil {
 		return nil
@@ -472,35 +469,50 @@ func declare(conn *amqp.Connection, ch *amqp.Channel, t Topology) error {
 		return fmt.Errorf("declare the topology: %w", err)
 	}
 	defer dch.Close()
-	if _, derr := declareAll(dch, t, false); derr != nil {
+	if derr := declareAll(dch, t, false); derr != nil {
 		return derr
 	}
 	return fmt.Errorf("declare the topology: %w", err)
 }
 
+// confirmDeclared waits until the broker handled what declareAll sent without
+// waiting: it handles a channel's methods in order, so once a synchronous
+// (passive) declaration of the last entity is answered, every declaration
+// before it was applied — or one failed and closed the channel.
+func confirmDeclared(ch *amqp.Channel, t Topology) error {
+	switch {
+	case len(t.Topics) > 0 && len(t.Priorities) > 0:
+		last := t.Topics[len(t.Topics)-1] + "." + t.Priorities[len(t.Priorities)-1]
+		_, err := ch.QueueDeclarePassive(last, t.Durable, t.AutoDelete, false, false, t.QueueArgs)
+		return err
+	case len(t.Exchanges) > 0:
+		return ch.ExchangeDeclarePassive(t.Exchanges[len(t.Exchanges)-1], amqp.ExchangeTopic, t.Durable, t.AutoDelete, false, false, nil)
+	}
+	return nil
+}
+
 // declareAll declares t's exchanges, queues and bindings on ch, without
-// waiting for the broker's replies when noWait; it returns the last queue.
-func declareAll(ch *amqp.Channel, t Topology, noWait bool) (last string, err error) {
+// waiting for the broker's replies when noWait.
+func declareAll(ch *amqp.Channel, t Topology, noWait bool) error {
 	for _, ex := range t.Exchanges {
 		if err := ch.ExchangeDeclare(ex, amqp.ExchangeTopic, t.Durable, t.AutoDelete, false, noWait, nil); err != nil {
-			return "", explainDeclare("exchange", ex, err)
+			return explainDeclare("exchange", ex, err)
 		}
 	}
 	for _, topic := range t.Topics {
 		for _, p := range t.Priorities {
 			q := topic + "." + p
 			if _, err := ch.QueueDeclare(q, t.Durable, t.AutoDelete, false, noWait, t.QueueArgs); err != nil {
-				return "", explainDeclare("queue", q, err)
+				return explainDeclare("queue", q, err)
 			}
 			for _, ex := range t.Exchanges {
 				if err := ch.QueueBind(q, q, ex, noWait, nil); err != nil {
-					return "", fmt.Errorf("bind queue %q to %q: %w", q, ex, err)
+					return fmt.Errorf("bind queue %q to %q: %w", q, ex, err)
 				}
 			}
-			last = q
 		}
 	}
-	return last, nil
+	return nil
 }
 
 // explainDeclare wraps a declaration error; a PRECONDITION_FAILED means the

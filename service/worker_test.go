@@ -440,6 +440,13 @@ func TestQueueDeclarationsMatchCeilometer(t *testing.T) {
 	if err := declare(conn, ch, w.listeners[0].topology); err != nil {
 		t.Fatal(err)
 	}
+	// A topology of exchanges only is confirmed too (the no-wait
+	// declarations are checked by a synchronous one, not left unanswered).
+	ch, _ = conn.Channel()
+	err = declare(conn, ch, Topology{Exchanges: []string{"nova"}, Durable: true})
+	if err == nil || !strings.Contains(err.Error(), `exchange "nova"`) {
+		t.Fatalf("a durability mismatch of an exchange must be reported, got %v", err)
+	}
 }
 
 // TestListenerRecoversFromConnectionCuts cuts the vhost's connections twice while
