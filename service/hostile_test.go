@@ -137,20 +137,8 @@ func TestHostileInputMatrix(t *testing.T) {
 				key = "notifications.info"
 			}
 			pub := amqp.Publishing{ContentType: "application/json", ContentEncoding: "utf-8", DeliveryMode: amqp.Persistent, Body: body}
-			switch tc.contentType {
-			case "-":
-				pub.ContentType = ""
-			case "":
-			default:
-				pub.ContentType = tc.contentType
-			}
-			switch tc.encoding {
-			case "-":
-				pub.ContentEncoding = ""
-			case "":
-			default:
-				pub.ContentEncoding = tc.encoding
-			}
+			pub.ContentType = property(pub.ContentType, tc.contentType)
+			pub.ContentEncoding = property(pub.ContentEncoding, tc.encoding)
 			if tc.compression != "" {
 				pub.Headers = amqp.Table{"compression": tc.compression}
 				if tc.compression == "application/x-gzip" { // kombu's gzip is zlib's format
@@ -697,4 +685,16 @@ func trait(events []*pyjson.Object, name string) pyjson.Value {
 		}
 	}
 	return nil
+}
+
+// property is a case's AMQP property: oslo's value when the case leaves it
+// empty, none when it says "-", else its own.
+func property(oslo, c string) string {
+	switch c {
+	case "":
+		return oslo
+	case "-":
+		return ""
+	}
+	return c
 }

@@ -112,23 +112,37 @@ func TestCoalescingConnErrorsAndBackPressure(t *testing.T) {
 	_ = c.Close()
 }
 
+// countingConn counts the socket calls the coalescing conn makes.
 type countingConn struct {
 	net.Conn
-	mu sync.Mutex
-	n  int
+	mu            sync.Mutex
+	nRead, nWrite int
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	c.nRead++
+	c.mu.Unlock()
+	return c.Conn.Read(p)
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	c.n++
+	c.nWrite++
 	c.mu.Unlock()
 	return c.Conn.Write(p)
+}
+
+func (c *countingConn) reads() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nRead
 }
 
 func (c *countingConn) writes() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.n
+	return c.nWrite
 }
 
 func TestSleep(t *testing.T) {
@@ -141,26 +155,6 @@ func TestSleep(t *testing.T) {
 	if Sleep(ctx, time.Hour) || time.Since(start) > time.Second {
 		t.Error("Sleep did not return at once on an ended context")
 	}
-}
-
-// countingReader counts the read system calls the coalescing conn makes.
-type countingReader struct {
-	net.Conn
-	mu sync.Mutex
-	n  int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	c.mu.Lock()
-	c.n++
-	c.mu.Unlock()
-	return c.Conn.Read(p)
-}
-
-func (c *countingReader) reads() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
 }
 
 // streamSmall writes n small frames, one every gap, and closes the pipe.
@@ -194,7 +188,7 @@ func TestCoalescingConnPacesReads(t *testing.T) {
 	const frames, gap, pace = 60, time.Millisecond, 20 * time.Millisecond
 
 	client, server := net.Pipe()
-	counting := &countingReader{Conn: client}
+	counting := &countingConn{Conn: client}
 	c := newCoalescingConn(counting)
 	streamSmall(server, frames, gap)
 	if got := readAll(t, c); got != frames*8 {
@@ -221,7 +215,7 @@ func TestCoalescingConnPacesReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counting = &countingReader{Conn: raw}
+	counting = &countingConn{Conn: raw}
 	c = newCoalescingConn(counting)
 	defer c.Close()
 	c.pace.Store(int64(pace))

@@ -28,16 +28,7 @@ func TestNodeRestartKeepsDurable(t *testing.T) {
 		n.Restart(t)
 		t.Logf("restart took %v", time.Since(start))
 
-		conn, err := amqp.Dial(n.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		ch, err := conn.Channel()
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, ok, err := ch.Get(queue, true)
+		d, ok, err := channel(t, n.URL()).Get(queue, true)
 		if err != nil || !ok {
 			t.Fatalf("after the restart: get %q: ok=%v err=%v", queue, ok, err)
 		}
@@ -60,15 +51,7 @@ func TestNodeRestartKeepsDurable(t *testing.T) {
 // message, waiting for the broker's confirmation.
 func publish(t *testing.T, url, queue, body string) {
 	t.Helper()
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := channel(t, url)
 	if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -85,4 +68,20 @@ func publish(t *testing.T, url, queue, body string) {
 	if ok, err := dc.WaitContext(ctx); err != nil || !ok {
 		t.Fatalf("publish: confirmed=%v err=%v", ok, err)
 	}
+}
+
+// channel opens a connection to url and a channel on it, closed when the test
+// ends.
+func channel(t *testing.T, url string) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
 }

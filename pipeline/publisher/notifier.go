@@ -249,9 +249,9 @@ func encode(dst []byte, messageID, uniqueID, publisherID, eventType string, payl
 	return append(dst, '"', '}')
 }
 
-// scratch holds encoding buffers (message bodies) reused
-// across publishes; buffers grown beyond maxPooled are left to the GC so one
-// huge notification does not pin its memory.
+// scratch holds the buffers message bodies are encoded into, reused across
+// publishes; buffers grown beyond maxPooled are left to the GC so one huge
+// notification does not pin its memory.
 var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 const maxPooled = 256 << 10
