@@ -34,6 +34,7 @@ var chunks = sync.Pool{New: func() any { b := make([]byte, 0, writeChunk); retur
 // loss as it would without the buffer.
 type coalescingConn struct {
 	net.Conn
+	raw *rawSocket // nil when Conn is not a socket
 
 	mu           sync.Mutex
 	space        *sync.Cond // signalled when the flusher took the pending bytes
@@ -63,7 +64,7 @@ type coalescingConn struct {
 const readBufferSize = 64 << 10
 
 func newCoalescingConn(c net.Conn) *coalescingConn {
-	cc := &coalescingConn{Conn: c, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	cc := &coalescingConn{Conn: c, raw: newRawSocket(c), wake: make(chan struct{}, 1), done: make(chan struct{})}
 	cc.space = sync.NewCond(&cc.mu)
 	go cc.flush()
 	return cc
@@ -126,8 +127,7 @@ func (c *coalescingConn) flush() {
 			for _, b := range out {
 				c.iov = append(c.iov, *b)
 			}
-			iov := c.iov // WriteTo advances its receiver; c.iov keeps the array
-			_, err := iov.WriteTo(c.Conn)
+			err := c.writeAll()
 			clear(c.iov)
 			for i, b := range out {
 				*b = (*b)[:0]
@@ -152,7 +152,7 @@ func (c *coalescingConn) flush() {
 func (c *coalescingConn) Read(p []byte) (int, error) {
 	if c.rpos == c.rend {
 		if len(p) >= readBufferSize {
-			return c.Conn.Read(p)
+			return c.readSocket(p)
 		}
 		if c.rbuf == nil {
 			c.rbuf = make([]byte, readBufferSize)
@@ -162,7 +162,7 @@ func (c *coalescingConn) Read(p []byte) (int, error) {
 				time.Sleep(pace - since)
 			}
 		}
-		n, err := c.Conn.Read(c.rbuf)
+		n, err := c.readSocket(c.rbuf)
 		if c.pace.Load() > 0 {
 			c.lastRead, c.lastSmall = time.Now(), n < readBufferSize/4
 		}
@@ -174,6 +174,24 @@ func (c *coalescingConn) Read(p []byte) (int, error) {
 	n := copy(p, c.rbuf[c.rpos:c.rend])
 	c.rpos += n
 	return n, nil
+}
+
+// writeAll writes c.iov to the socket.
+func (c *coalescingConn) writeAll() error {
+	if c.raw != nil {
+		return c.raw.writeAll(c.iov)
+	}
+	iov := c.iov // WriteTo advances its receiver; c.iov keeps the array
+	_, err := iov.WriteTo(c.Conn)
+	return err
+}
+
+// readSocket reads once from the socket into p.
+func (c *coalescingConn) readSocket(p []byte) (int, error) {
+	if c.raw != nil {
+		return c.raw.read(p)
+	}
+	return c.Conn.Read(p)
 }
 
 // Close closes the socket; bytes not yet written are dropped (amqp091 closes

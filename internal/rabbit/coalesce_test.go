@@ -199,27 +199,12 @@ func TestCoalescingConnPacesReads(t *testing.T) {
 
 	// net.Pipe hands over one Write per Read: use a real socket, whose
 	// kernel buffer holds what arrives while the reader waits.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		s, err := ln.Accept()
-		if err == nil {
-			accepted <- s
-		}
-	}()
-	raw, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, server := tcpPair(t)
 	counting = &countingConn{Conn: raw}
 	c = newCoalescingConn(counting)
 	defer c.Close()
 	c.pace.Store(int64(pace))
-	streamSmall(<-accepted, frames, gap)
+	streamSmall(server, frames, gap)
 	start := time.Now()
 	if got := readAll(t, c); got != frames*8 {
 		t.Fatalf("paced: %d bytes, want %d", got, frames*8)
