@@ -375,10 +375,12 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string,
 	// then, only the bytes sent stay (see publisher.Deferred).
 	deferred := &publisher.Deferred{}
 	err = w.Process(publisher.WithDeferred(ctx, deferred), n)
-	eventType, messageID := n.EventType, n.MessageID
 	if err == nil && !deferred.Pending() {
 		return Ack, "", nil
 	}
+	// Copies: the notification's strings share the memory of the whole
+	// decoded message, which would otherwise stay alive until the confirms.
+	eventType, messageID := strings.Clone(n.EventType), strings.Clone(n.MessageID)
 	return Ack, "", func(ctx context.Context) (Outcome, string) {
 		failed := errors.Join(err, deferred.Wait(ctx))
 		if failed == nil {
