@@ -68,8 +68,8 @@ func DecodeDelivery(dec *pyjson.Decoder, d *amqp.Delivery, maxBytes int) (*plugi
 	}
 	// A delivery's body is memory of its own that nothing writes to once
 	// received (amqp091 allocates it per message; so does decompress): the
-	// notification may share it instead of a copy. (Its size was checked,
-	// before or while decompressing.)
+	// notification shares it instead of a copy (its strings are substrings
+	// of the body). (Its size was checked, before or while decompressing.)
 	return decode(dec, unsafe.String(unsafe.SliceData(body), len(body)))
 }
 
@@ -173,33 +173,34 @@ func Decode(d *pyjson.Decoder, body []byte, maxBytes int) (*plugins.Notification
 	return decode(d, string(body))
 }
 
+// osloEnvelope is how oslo.messaging's rabbit driver starts every notification
+// it sends, json.dumps of {"oslo.version": "2.0", "oslo.message": <the
+// notification as a JSON string>}; the body then ends with `"}`.
+const osloEnvelope = `{"oslo.version": "2.0", "oslo.message": "`
+
 // decode is Decode of a body already checked against the size limit.
 func decode(d *pyjson.Decoder, body string) (*plugins.Notification, error) {
-	v, err := d.DecodeString(body)
-	if err != nil {
-		return nil, &DecodeError{Reason: ReasonInvalidJSON, Err: err}
+	var v pyjson.Value
+	enveloped := false
+	if len(body) > len(osloEnvelope)+2 && strings.HasPrefix(body, osloEnvelope) && strings.HasSuffix(body, `"}`) {
+		// What oslo sends: the notification is decoded in place, without
+		// unescaping it first, when it is in the simple form (see
+		// pyjson.DecodeEscaped); otherwise the general path below decodes
+		// the same body (and names what is wrong with it).
+		v, enveloped = d.DecodeEscaped(body[len(osloEnvelope) : len(body)-2])
+	}
+	if !enveloped {
+		var err error
+		if v, enveloped, err = decodeGeneral(d, body); err != nil {
+			return nil, err
+		}
 	}
 	msg, ok := v.(*pyjson.Object)
 	if !ok {
-		return nil, decodeErr(ReasonNotObject, "body is a JSON %s, not an object", kind(v))
-	}
-	if ver, ok := msg.Get("oslo.version"); ok {
-		vs, _ := ver.(string)
-		if major, _, _ := strings.Cut(vs, "."); major != envelopeMajor {
-			return nil, decodeErr(ReasonEnvelopeVersion, "unsupported envelope version %s", pyjson.Repr(ver))
-		}
-		inner, ok := msg.Get("oslo.message")
-		s, isStr := inner.(string)
-		if !ok || !isStr {
-			return nil, decodeErr(ReasonEnvelope, `envelope without an "oslo.message" string`)
-		}
-		v, err := d.DecodeString(s)
-		if err != nil {
-			return nil, &DecodeError{Reason: ReasonInvalidJSON, Err: fmt.Errorf("oslo.message: %w", err)}
-		}
-		if msg, ok = v.(*pyjson.Object); !ok {
+		if enveloped {
 			return nil, decodeErr(ReasonNotObject, "oslo.message is a JSON %s, not an object", kind(v))
 		}
+		return nil, decodeErr(ReasonNotObject, "body is a JSON %s, not an object", kind(v))
 	}
 	pv, _ := msg.Get("priority")
 	if ps, _ := pv.(string); !validPriority(strings.ToLower(ps)) {
@@ -212,6 +213,35 @@ func decode(d *pyjson.Decoder, body string) (*plugins.Notification, error) {
 	}
 	n := plugins.NewNotification(msg)
 	return n, nil
+}
+
+// decodeGeneral decodes any body: the notification itself, or the envelope
+// whose "oslo.message" string holds it (then enveloped is true).
+func decodeGeneral(d *pyjson.Decoder, body string) (v pyjson.Value, enveloped bool, err error) {
+	if v, err = d.DecodeString(body); err != nil {
+		return nil, false, &DecodeError{Reason: ReasonInvalidJSON, Err: err}
+	}
+	env, ok := v.(*pyjson.Object)
+	if !ok {
+		return v, false, nil
+	}
+	ver, ok := env.Get("oslo.version")
+	if !ok {
+		return v, false, nil
+	}
+	vs, _ := ver.(string)
+	if major, _, _ := strings.Cut(vs, "."); major != envelopeMajor {
+		return nil, true, decodeErr(ReasonEnvelopeVersion, "unsupported envelope version %s", pyjson.Repr(ver))
+	}
+	inner, ok := env.Get("oslo.message")
+	s, isStr := inner.(string)
+	if !ok || !isStr {
+		return nil, true, decodeErr(ReasonEnvelope, `envelope without an "oslo.message" string`)
+	}
+	if v, err = d.DecodeString(s); err != nil {
+		return nil, true, &DecodeError{Reason: ReasonInvalidJSON, Err: fmt.Errorf("oslo.message: %w", err)}
+	}
+	return v, true, nil
 }
 
 func validPriority(p string) bool {

@@ -33,7 +33,7 @@ func TestCompatCorpusRoundTrip(t *testing.T) {
 			sc := bufio.NewScanner(f)
 			sc.Buffer(nil, 64<<20)
 			var d Decoder
-			docs := 0
+			docs, inPlace := 0, 0
 			roundTrip := func(line int, what string, doc []byte, encode func([]byte, Value) []byte) Value {
 				t.Helper()
 				v, err := d.Decode(doc)
@@ -48,6 +48,11 @@ func TestCompatCorpusRoundTrip(t *testing.T) {
 				dumped := AppendString(nil, string(Append(nil, v)))
 				if got, want := AppendQuoted(nil, v), dumped[1:len(dumped)-1]; !bytes.Equal(got, want) {
 					t.Fatalf("line %d %s: AppendQuoted differs\n got %s\nwant %s", line, what, got, want)
+				}
+				// The same, decoded in place from its escaped form (as oslo
+				// sends it), when that is in the simple form.
+				if checkEscaped(t, string(dumped[1:len(dumped)-1])) {
+					inPlace++
 				}
 				return v
 			}
@@ -74,7 +79,10 @@ func TestCompatCorpusRoundTrip(t *testing.T) {
 			if err := sc.Err(); err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%d documents re-encoded byte for byte", docs)
+			t.Logf("%d documents re-encoded byte for byte, %d decoded in place from their escaped form", docs, inPlace)
+			if inPlace < docs/4 {
+				t.Errorf("only %d of %d documents decoded in place: the simple form is not what json.dumps writes", inPlace, docs)
+			}
 		})
 	}
 }

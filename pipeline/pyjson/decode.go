@@ -63,6 +63,7 @@ type Decoder struct {
 	surrogates int // lone surrogates replaced in the last Decode
 
 	src      string
+	esc      bool // src is escaped as the content of a JSON string (DecodeEscaped)
 	maxDepth int
 	buf      []byte   // scratch for unescaping strings
 	vstack   []Value  // array elements under construction
@@ -118,6 +119,34 @@ func (d *Decoder) Decode(data []byte) (Value, error) {
 // DecodeString is Decode for input already held in a string; it avoids copying
 // the input (decoded strings are substrings of s).
 func (d *Decoder) DecodeString(s string) (Value, error) {
+	d.esc = false
+	return d.decodeSource(s)
+}
+
+// DecodeEscaped decodes the JSON document whose text is s as it appears inside
+// a JSON string literal, still escaped: what DecodeString(unescaped s) would
+// return, without unescaping s first. oslo.messaging's envelope carries a
+// notification so, as the string "oslo.message" of an outer document, and
+// unescaping it was a copy of every message and a pass over it.
+//
+// Only the simple form is decoded: the only escapes of s are the quotes of
+// the inner document (\"), the inner strings have no escapes of their own,
+// and the inner document has no whitespace but spaces — what json.dumps makes
+// of a document whose strings are plain ASCII or UTF-8. Anything else,
+// invalid documents included, returns ok false, and the caller decodes the
+// unescaped string instead (which also gives the precise error). Decoded
+// strings are substrings of s.
+func (d *Decoder) DecodeEscaped(s string) (v Value, ok bool) {
+	d.esc = true
+	v, err := d.decodeSource(s)
+	d.esc = false
+	if err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+func (d *Decoder) decodeSource(s string) (Value, error) {
 	d.src = s
 	d.surrogates = 0
 	d.maxDepth = d.MaxDepth
@@ -163,6 +192,13 @@ func (d *Decoder) errorf(off int, msg string, err error) error {
 
 func (d *Decoder) skipSpace(i int) int {
 	s := d.src
+	if d.esc {
+		// Escaped, a tab or newline would be \t or \n: not the simple form.
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		return i
+	}
 	for i < len(s) {
 		switch s[i] {
 		case ' ', '\t', '\n', '\r':
@@ -182,7 +218,10 @@ func (d *Decoder) value(i, depth int) (Value, int, error) {
 		return nil, i, d.errorf(i, "Expecting value", nil)
 	}
 	switch c := s[i]; c {
-	case '"':
+	case '"', '\\':
+		if d.esc != (c == '\\') {
+			break
+		}
 		str, j, err := d.str(i)
 		if err != nil {
 			return nil, j, err
@@ -306,10 +345,30 @@ func (d *Decoder) number(i int) (Value, int, error) {
 	return BigInt(s[start:i]), i, nil
 }
 
-// str decodes the string whose opening quote is at s[i].
+// quoteAt reports whether a string starts at s[i].
+func (d *Decoder) quoteAt(i int) bool {
+	s := d.src
+	if d.esc {
+		return i+1 < len(s) && s[i] == '\\' && s[i+1] == '"'
+	}
+	return i < len(s) && s[i] == '"'
+}
+
+// errNotSimple ends DecodeEscaped on input it leaves to DecodeString.
+var errNotSimple = errors.New("not the simple escaped form")
+
+// str decodes the string whose opening quote is at s[i]. Escaped
+// (DecodeEscaped), the quotes are \" and any other escape is not the simple
+// form.
 func (d *Decoder) str(i int) (string, int, error) {
 	s := d.src
 	start := i + 1
+	if d.esc {
+		if !d.quoteAt(i) {
+			return "", i, errNotSimple
+		}
+		start++
+	}
 	j := start
 	for j < len(s) {
 		// Runs of printable ASCII (but quote and backslash) are most of it:
@@ -322,9 +381,18 @@ func (d *Decoder) str(i int) (string, int, error) {
 		}
 		switch c := s[j]; {
 		case c == '"':
+			if d.esc { // it would end the outer string
+				return "", j, errNotSimple
+			}
 			return s[start:j], j + 1, nil
 		case c == '\\':
-			return d.strEscaped(start, j)
+			if !d.esc {
+				return d.strEscaped(start, j)
+			}
+			if d.quoteAt(j) {
+				return s[start:j], j + 2, nil
+			}
+			return "", j, errNotSimple
 		case c < 0x20:
 			return "", j, d.errorf(j, "Invalid control character", nil)
 		case c < 0x80: // DEL
@@ -532,7 +600,7 @@ func (d *Decoder) object(i, depth int) (Value, int, error) {
 		return nil, off, err
 	}
 	for {
-		if i >= len(s) || s[i] != '"' {
+		if !d.quoteAt(i) {
 			return fail(i, "Expecting property name enclosed in double quotes", nil)
 		}
 		key, j, err := d.str(i)

@@ -265,6 +265,80 @@ func TestFloatRepr(t *testing.T) {
 	}
 }
 
+// checkEscaped checks DecodeEscaped(s) against the two-pass decode of the
+// string literal "s": when it decodes s, the literal must be a valid JSON
+// string whose content decodes to the same document. It reports whether s
+// was decoded in place.
+func checkEscaped(t *testing.T, s string) bool {
+	t.Helper()
+	var d Decoder
+	fast, ok := d.DecodeEscaped(s)
+	if !ok {
+		return false
+	}
+	outer, err := d.DecodeString(`"` + s + `"`)
+	if err != nil {
+		t.Fatalf("DecodeEscaped(%q) decoded text that is no JSON string: %v", s, err)
+	}
+	inner, err := d.DecodeString(outer.(string))
+	if err != nil {
+		t.Fatalf("DecodeEscaped(%q) decoded a document that does not decode unescaped: %v", s, err)
+	}
+	if got, want := Append(nil, fast), Append(nil, inner); !bytes.Equal(got, want) {
+		t.Fatalf("DecodeEscaped(%q):\n got %s\nwant %s", s, got, want)
+	}
+	return true
+}
+
+func TestDecodeEscaped(t *testing.T) {
+	for _, tc := range []struct {
+		s      string
+		simple bool
+	}{
+		{`{\"a\": [1, 2.5, \"x\", {\"b\": [true, false, null]}], \"c\": \"\"}`, true},
+		{`{\"a\": 1, \"a\": 2}`, true},
+		{`[NaN, -Infinity, 1e400, -0, 12345678901234567890123]`, true},
+		{"\\\"caf\xc3\xa9 \xe4\xb8\xad\\\"", true},
+		{`  {  }  `, true},
+		// Not the simple form: decoded unescaped instead.
+		{`{\"a\": \"x\\\"y\"}`, false},       // an escaped quote in an inner string
+		{`{\"a\": \"\\u00e9\"}`, false},      // an inner \u escape
+		{`{\"a\":\n1}`, false},               // an escaped newline between tokens
+		{`{\u0022a\": 1}`, false},            // a quote written as \u0022
+		{`{\"a\": 1}\"`, false},              // a stray quote
+		{`{"a": 1}`, false},                  // quotes not escaped: no string content
+		{"{\\\"a\\\": \\\"\t\\\"}", false},   // a raw tab
+		{"{\\\"a\\\": \\\"\xff\\\"}", false}, // invalid UTF-8
+		{`\0\"`, false},                      // a backslash that starts no quote
+		{`{\"a\": 1`, false},                 // truncated
+		{"\xef\xbb\xbf{}", false},            // a byte order mark
+	} {
+		if got := checkEscaped(t, tc.s); got != tc.simple {
+			t.Errorf("DecodeEscaped(%q) decoded in place: %v, want %v", tc.s, got, tc.simple)
+		}
+	}
+	// The decoder is reusable either way.
+	var d Decoder
+	if _, ok := d.DecodeEscaped(`{\"a\": \"x`); ok {
+		t.Fatal("decoded a truncated document")
+	}
+	if v, err := d.DecodeString(`{"a": "b"}`); err != nil || string(Append(nil, v)) != `{"a": "b"}` {
+		t.Fatalf("DecodeString after a failed DecodeEscaped: %v %v", v, err)
+	}
+}
+
+func FuzzDecodeEscaped(f *testing.F) {
+	for _, s := range []string{
+		`{\"a\": [1, 2.5, \"x\", {\"b\": [true, false, null]}]}`, `\"x\\\"y\"`, `[\"\\\\\"]`,
+		`{\"a\":\n1}`, `\"\\ud83d\\ude00\"`, `{\"a\": 1}\"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkEscaped(t, s)
+	})
+}
+
 func FuzzDecode(f *testing.F) {
 	seeds := []string{
 		`null`, `[1, 2.5, "x", {"a": [true, false, null]}]`, `{"a": 1, "a": 2}`,
