@@ -1,7 +1,6 @@
 package publisher
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -288,18 +287,19 @@ func (n *Notifier) send(ctx context.Context, eventType string, payload []pyjson.
 	}
 	if d := deferredFrom(ctx); d != nil {
 		// Publish now, confirm later: the caller's Deferred waits. A retry
-		// needs the bytes, not the payload, so only a copy of the body, of
-		// its exact size, stays alive while the confirm is awaited.
+		// needs the bytes, not the payload, so only a copy of the body (see
+		// keepCopy) stays alive while the confirm is awaited.
 		confirms, gen, kept, err := n.publish(ctx, body, true)
 		if err == nil {
 			datapoints := len(payload) // the wait must not capture payload
 			d.add(func(ctx context.Context) error {
+				defer releaseKept(kept)
 				err := n.confirm(ctx, gen, confirms)
 				if err == nil {
 					n.published.Add(1)
 					return nil
 				}
-				return n.publishUntilConfirmed(ctx, func(dst []byte) []byte { return append(dst, kept...) }, 1, err, datapoints)
+				return n.publishUntilConfirmed(ctx, func(dst []byte) []byte { return append(dst, *kept...) }, 1, err, datapoints)
 			})
 			return nil
 		}
@@ -382,10 +382,10 @@ func (n *Notifier) publishAll(ctx context.Context, encode func(dst []byte) []byt
 
 // publish publishes the body that encode appends once on every topic, without
 // waiting for the confirms. The body is encoded into a pooled buffer, released
-// as soon as amqp091 has written it; with keep, a copy of it is returned (a
-// pooled buffer is sized for the largest message it ever held, and the copies
-// stay alive until their confirms arrive).
-func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, keep bool) (confirms []*amqp.DeferredConfirmation, gen uint64, kept []byte, err error) {
+// as soon as amqp091 has written it; with keep, a copy of it is returned
+// (keepCopy: an encode buffer is sized for the largest message it ever held,
+// and the copies stay alive until their confirms arrive).
+func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, keep bool) (confirms []*amqp.DeferredConfirmation, gen uint64, kept *[]byte, err error) {
 	ch, gen, err := n.channel(ctx)
 	if err != nil {
 		return nil, 0, nil, err
@@ -408,7 +408,7 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 		confirms = append(confirms, dc)
 	}
 	if keep {
-		kept = bytes.Clone(body)
+		kept = keepCopy(body)
 	}
 	return confirms, gen, kept, nil
 }
