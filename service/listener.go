@@ -318,7 +318,7 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	}()
 	l.consuming.Store(true)
 	ready()
-	rabbit.PaceReads(conn, rabbit.ReadPace) // set-up done: deliveries stream in
+	rabbit.PaceReads(conn, l.settings.ReadPace) // set-up done: deliveries stream in
 
 	var chErr error
 	select {

@@ -143,11 +143,14 @@ type Settings struct {
 	ForceTLS bool
 	// ConnectionName is shown in the broker's management UI.
 	ConnectionName string
+	// ReadPace is the read pacing of the connection once it streams (see
+	// PaceReads): ReadPaceFor the number of workers.
+	ReadPace time.Duration
 }
 
 // SettingsFromConfig derives connection settings from [oslo_messaging_rabbit].
 func SettingsFromConfig(c *conf.Config) (Settings, error) {
-	s := Settings{ConnectionName: "agent-notification@" + c.Host}
+	s := Settings{ConnectionName: "agent-notification@" + c.Host, ReadPace: ReadPaceFor(c.Notification.Workers)}
 	if c.Rabbit.HeartbeatTimeout > 0 {
 		// oslo checks heartbeat_rate times per threshold; AMQP negotiates an
 		// interval after which the peer is considered dead at twice it.
@@ -263,8 +266,14 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 // sockets maps each open connection made by Dial to its socket, for PaceReads.
 var sockets sync.Map // *amqp.Connection → *coalescingConn
 
-// ReadPace is the read pacing of a streaming connection (see PaceReads).
-const ReadPace = time.Millisecond
+// ReadPaceFor returns the read pacing of a streaming connection (see
+// PaceReads) in an agent of the given number of workers: 1 ms per worker, at
+// most 4 ms. The workers share the notification stream, so each one's
+// connections see 1/workers of it; pacing in proportion keeps what one
+// wake-up takes the same.
+func ReadPaceFor(workers int) time.Duration {
+	return time.Duration(min(max(workers, 1), 4)) * time.Millisecond
+}
 
 // PaceReads makes the connection's reader wait until d has passed since its
 // previous read system call when that call returned little (under 16 KiB):
@@ -278,12 +287,15 @@ const ReadPace = time.Millisecond
 // message; set it once the connection's synchronous set-up is done (each
 // reply would otherwise wait). A connection not made by Dial is left alone.
 //
-// ReadPace was chosen with make bench (2 CPUs shared with the broker, 3 runs
+// The pace was chosen with make bench (2 CPUs shared with the broker, 3 runs
 // of each, same session): unpaced, workers=2 spent 0.13 ms of CPU per
 // notification at 0.75 of the trivial client's throughput; paced at 0.5 ms
 // 0.114 ms and 0.77, at 1 ms 0.104 ms and 0.83, at 2 ms 0.111 ms and 0.81, at
 // 5 ms 0.101 ms and 0.82 — but workers=1 then fell from 0.86 to 0.75 (ack
-// latency starts to bind the prefetch window).
+// latency starts to bind the prefetch window). Once the sockets were read
+// raw (rawio.go), 2 ms against 1 ms measured (4 A/B pairs each): workers=2
+// -5% CPU per notification and +3% throughput, workers=1 -4% throughput —
+// hence ReadPaceFor.
 func PaceReads(c *amqp.Connection, d time.Duration) {
 	if v, ok := sockets.Load(c); ok {
 		v.(*coalescingConn).pace.Store(int64(d))

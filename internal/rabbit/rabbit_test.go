@@ -118,9 +118,9 @@ func TestPaceReadsFindsTheSocket(t *testing.T) {
 	if !ok {
 		t.Fatal("the connection's socket is not registered")
 	}
-	PaceReads(conn, ReadPace)
-	if got := time.Duration(v.(*coalescingConn).pace.Load()); got != ReadPace {
-		t.Errorf("pace %v, want %v", got, ReadPace)
+	PaceReads(conn, time.Millisecond)
+	if got := time.Duration(v.(*coalescingConn).pace.Load()); got != time.Millisecond {
+		t.Errorf("pace %v, want 1ms", got)
 	}
 	// Synchronous calls still work on a paced connection.
 	ch, err := conn.Channel()
@@ -140,5 +140,22 @@ func TestPaceReadsFindsTheSocket(t *testing.T) {
 			t.Fatal("closed connection still registered")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Workers share the stream: the pace grows with them (1 ms each, at most 4),
+// and the settings derived from the configuration carry it.
+func TestReadPaceFollowsWorkers(t *testing.T) {
+	for workers, want := range map[int]time.Duration{0: time.Millisecond, 1: time.Millisecond, 2: 2 * time.Millisecond, 3: 3 * time.Millisecond, 4: 4 * time.Millisecond, 16: 4 * time.Millisecond} {
+		if got := ReadPaceFor(workers); got != want {
+			t.Errorf("ReadPaceFor(%d) = %v, want %v", workers, got, want)
+		}
+		s, err := SettingsFromConfig(&conf.Config{Notification: conf.NotificationConfig{Workers: workers}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.ReadPace != want {
+			t.Errorf("workers = %d: settings pace %v, want %v", workers, s.ReadPace, want)
+		}
 	}
 }
