@@ -26,3 +26,16 @@ BENCH_E2E_ARGS ?=
 .PHONY: bench-e2e
 bench-e2e: rabbitmq ## end-to-end benchmark: agent (workers 1,2) vs trivial client [vs Ceilometer 19] over 20,000 notifications (BENCH_E2E_ARGS='-ceilometer …', see bench/README.md)
 	$(GO) run ./bench/e2e $(BENCH_E2E_ARGS)
+
+# The profile-guided optimisation profile: `go build` of cmd/agent-notification and cmd/worker uses
+# the default.pgo beside their main.go (go build -pgo=auto). `make pgo` refreshes both from CPU
+# profiles of the benchmark load (workers 1 and 2, merged); refresh it when the hot path changes.
+PGO_RUNS ?= -n 60000 -reps 2 -workers 1,2
+
+.PHONY: pgo
+pgo: rabbitmq ## refresh the PGO profile (cmd/*/default.pgo) from CPU profiles of the benchmark load
+	rm -rf $(BIN)/pgo-profiles
+	$(GO) run ./bench/e2e $(PGO_RUNS) -trivial=false -q -budget 0 -cpuprofile $(CURDIR)/$(BIN)/pgo-profiles
+	$(GO) tool pprof -proto $(BIN)/pgo-profiles/*[0-9].pprof > cmd/agent-notification/default.pgo
+	cp cmd/agent-notification/default.pgo cmd/worker/default.pgo
+	rm -rf $(BIN)/pgo-profiles
