@@ -132,11 +132,12 @@ type Listener struct {
 
 	consuming atomic.Bool // every queue has a consumer on a live channel
 	// slots record when each handler goroutine started its delivery
-	// (nanoseconds since epoch+1; 0 = idle), and waiting when each delivery
-	// whose Wait runs started, for OldestInFlight.
-	slots   []atomic.Int64
-	waiting started
-	epoch   time.Time
+	// (nanoseconds since epoch+1; 0 = idle), and the waiters of the current
+	// consume session when the deliveries whose Waits run started, for
+	// OldestInFlight.
+	slots []atomic.Int64
+	waits atomic.Pointer[waiters]
+	epoch time.Time
 
 	cancel   context.CancelFunc
 	stopped  chan struct{}
@@ -282,9 +283,9 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	var handlers, consumers sync.WaitGroup
 	waits := &waiters{idle: make(chan pendingWait), run: func(w pendingWait) {
 		out, reason := w.wait(l.workCtx)
-		l.waiting.remove(w.id)
 		acks.settle(w.tag, out, reason)
 	}}
+	l.waits.Store(waits)
 	for i := range l.concurrency {
 		handlers.Go(func() { l.handle(i, acks, jobs, &dead, waits) })
 	}
@@ -387,15 +388,15 @@ func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, dead *a
 			acks.settle(d.DeliveryTag, out, reason)
 			continue
 		}
-		waits.submit(pendingWait{tag: d.DeliveryTag, id: l.waiting.add(start), wait: wait})
+		waits.submit(pendingWait{tag: d.DeliveryTag, start: start, wait: wait})
 	}
 }
 
 // pendingWait is a delivery whose handler returned a Wait.
 type pendingWait struct {
-	tag  uint64
-	id   uint64 // in Listener.waiting
-	wait Wait
+	tag   uint64
+	start int64 // when its handling started (see Listener.slots)
+	wait  Wait
 }
 
 // waiters run the Waits of a consume session, each on a goroutine of its own
@@ -406,24 +407,55 @@ type pendingWait struct {
 // most Waits ever pending at once (bounded by the prefetch), as the
 // goroutines did at that moment.
 type waiters struct {
-	run     func(pendingWait)
-	idle    chan pendingWait // unbuffered: a send succeeds when a waiter is idle
-	wg      sync.WaitGroup
-	spawned atomic.Int64 // waiters started
+	run  func(pendingWait)
+	idle chan pendingWait // unbuffered: a send succeeds when a waiter is idle
+	wg   sync.WaitGroup
+
+	mu    sync.Mutex
+	slots []*atomic.Int64 // per waiter: the start of the Wait it runs, 0 when idle
 }
 
 func (ws *waiters) submit(w pendingWait) {
 	select {
 	case ws.idle <- w:
 	default:
-		ws.spawned.Add(1)
+		slot := new(atomic.Int64)
+		ws.mu.Lock()
+		ws.slots = append(ws.slots, slot)
+		ws.mu.Unlock()
 		ws.wg.Go(func() {
-			ws.run(w)
+			ws.runIn(slot, w)
 			for w := range ws.idle {
-				ws.run(w)
+				ws.runIn(slot, w)
 			}
 		})
 	}
+}
+
+func (ws *waiters) runIn(slot *atomic.Int64, w pendingWait) {
+	slot.Store(w.start)
+	ws.run(w)
+	slot.Store(0)
+}
+
+// spawned returns how many waiters were started.
+func (ws *waiters) spawned() int {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	return len(ws.slots)
+}
+
+// oldest returns the earliest start of the Waits running, 0 when none.
+func (ws *waiters) oldest() int64 {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	var o int64
+	for _, slot := range ws.slots {
+		if at := slot.Load(); at != 0 && (o == 0 || at < o) {
+			o = at
+		}
+	}
+	return o
 }
 
 // close lets the waiters end once their Waits are done, and waits for them.
@@ -433,43 +465,6 @@ func (ws *waiters) close() {
 	ws.wg.Wait()
 }
 
-// started records when the deliveries whose Wait runs started.
-type started struct {
-	mu    sync.Mutex
-	next  uint64
-	since map[uint64]int64
-}
-
-func (s *started) add(at int64) uint64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.since == nil {
-		s.since = map[uint64]int64{}
-	}
-	s.next++
-	s.since[s.next] = at
-	return s.next
-}
-
-func (s *started) remove(id uint64) {
-	s.mu.Lock()
-	delete(s.since, id)
-	s.mu.Unlock()
-}
-
-// oldest returns the earliest start, 0 when none.
-func (s *started) oldest() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var o int64
-	for _, at := range s.since {
-		if o == 0 || at < o {
-			o = at
-		}
-	}
-	return o
-}
-
 // Consuming reports whether the listener consumes every queue right now (false
 // before the first connection, while reconnecting, and once stopping).
 func (l *Listener) Consuming() bool { return l.consuming.Load() }
@@ -477,7 +472,10 @@ func (l *Listener) Consuming() bool { return l.consuming.Load() }
 // OldestInFlight returns how long the oldest delivery in flight has been
 // handled, or 0 when none is.
 func (l *Listener) OldestInFlight() time.Duration {
-	oldest := l.waiting.oldest()
+	var oldest int64
+	if ws := l.waits.Load(); ws != nil {
+		oldest = ws.oldest()
+	}
 	for i := range l.slots {
 		if v := l.slots[i].Load(); v != 0 && (oldest == 0 || v < oldest) {
 			oldest = v

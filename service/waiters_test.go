@@ -42,7 +42,7 @@ func TestWaitersRunConcurrentlyAndAreReused(t *testing.T) {
 	}
 	// (A waiter that just finished may not be back at its receive when the
 	// next wait comes: a few more may start, not one per wait.)
-	if n := ws.spawned.Load(); n > parallel+10 {
+	if n := ws.spawned(); n > parallel+10 {
 		t.Errorf("%d waiters started for %d waits, at most %d at once: the idle ones are not reused", n, parallel+1000, parallel)
 	}
 	ws.close()
