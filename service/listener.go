@@ -403,7 +403,7 @@ type pendingWait struct {
 // as Handler promises, but reusing the goroutines: a Wait goes to an idle
 // waiter when there is one, else to a new waiter, which then stays for the
 // next ones. A goroutine per Wait was created, grew its stack and exited for
-// every notification (2-3 % of the CPU under load); the waiters number the
+// every notification (3-4 % of the CPU under load); the waiters number the
 // most Waits ever pending at once (bounded by the prefetch), as the
 // goroutines did at that moment.
 type waiters struct {
