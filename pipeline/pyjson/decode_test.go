@@ -413,6 +413,40 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+	// The document as oslo's envelope carries it (still escaped), decoded
+	// in place and, for comparison, unescaped first then decoded. Its two
+	// escapes (\u00e9, \") are replaced: with them the document is not in
+	// the simple form and takes the two-pass path.
+	v, err := Decode([]byte(strings.NewReplacer(`\u00e9`, "e", `\"`, "'").Replace(string(data))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	escaped := string(AppendQuoted(nil, v))
+	b.Run("escaped-in-place", func(b *testing.B) {
+		b.SetBytes(int64(len(escaped)))
+		b.ReportAllocs()
+		var d Decoder
+		for b.Loop() {
+			if _, ok := d.DecodeEscaped(escaped); !ok {
+				b.Fatal("not decoded in place")
+			}
+		}
+	})
+	b.Run("escaped-two-pass", func(b *testing.B) {
+		b.SetBytes(int64(len(escaped)))
+		b.ReportAllocs()
+		var d Decoder
+		literal := `"` + escaped + `"`
+		for b.Loop() {
+			s, err := d.DecodeString(literal)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := d.DecodeString(s.(string)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("encoding-json-map", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
