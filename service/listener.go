@@ -324,7 +324,7 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	}()
 	l.consuming.Store(true)
 	ready()
-	rabbit.PaceReads(conn, l.settings.ReadPace) // set-up done: deliveries stream in
+	rabbit.PaceReads(conn) // set-up done: deliveries stream in
 
 	var chErr error
 	select {

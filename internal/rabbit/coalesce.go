@@ -52,7 +52,8 @@ type coalescingConn struct {
 	// The read side (one reader: amqp091's reader goroutine).
 	rbuf       []byte
 	rpos, rend int
-	pace       atomic.Int64 // nanoseconds; see PaceReads
+	pace       atomic.Int64  // nanoseconds, 0 until PaceReads
+	streamPace time.Duration // what PaceReads sets: Settings.ReadPace
 	lastRead   time.Time
 	lastSmall  bool
 }

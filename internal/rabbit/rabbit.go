@@ -143,8 +143,8 @@ type Settings struct {
 	ForceTLS bool
 	// ConnectionName is shown in the broker's management UI.
 	ConnectionName string
-	// ReadPace is the read pacing of the connection once it streams (see
-	// PaceReads): ReadPaceFor the number of workers.
+	// ReadPace is the read pacing of the connection once PaceReads says it
+	// streams: ReadPaceFor the number of workers (0: never paced).
 	ReadPace time.Duration
 }
 
@@ -236,6 +236,7 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 					return nil, err
 				}
 				socket = newCoalescingConn(c)
+				socket.streamPace = s.ReadPace
 				return socket, nil
 			},
 		}
@@ -275,16 +276,17 @@ func ReadPaceFor(workers int) time.Duration {
 	return time.Duration(min(max(workers, 1), 4)) * time.Millisecond
 }
 
-// PaceReads makes the connection's reader wait until d has passed since its
-// previous read system call when that call returned little (under 16 KiB):
+// PaceReads makes the connection's reader wait until its pace (the
+// Settings.ReadPace it was dialled with) has passed since its previous read
+// system call when that call returned little (under 16 KiB):
 // on a connection that streams deliveries or confirms, each small read
 // otherwise costs a wake-up of the process — readiness, a read, handing a
 // frame or two to the goroutines that process it, going idle again — and the
 // broker sends one or two messages per wake-up when it, not the agent, is the
-// bottleneck. Paced, one wake-up takes what arrived in d, and a connection
+// bottleneck. Paced, one wake-up takes what arrived meanwhile, and a connection
 // reading more than that per call is never delayed; an idle connection's
-// first read is not delayed either. It costs at most d of latency per
-// message; set it once the connection's synchronous set-up is done (each
+// first read is not delayed either. It costs at most the pace in latency per
+// message; call it once the connection's synchronous set-up is done (each
 // reply would otherwise wait). A connection not made by Dial is left alone.
 //
 // The pace was chosen with make bench (2 CPUs shared with the broker, 3 runs
@@ -296,9 +298,10 @@ func ReadPaceFor(workers int) time.Duration {
 // raw (rawio.go), 2 ms against 1 ms measured (4 A/B pairs each): workers=2
 // -5% CPU per notification and +3% throughput, workers=1 -4% throughput —
 // hence ReadPaceFor.
-func PaceReads(c *amqp.Connection, d time.Duration) {
+func PaceReads(c *amqp.Connection) {
 	if v, ok := sockets.Load(c); ok {
-		v.(*coalescingConn).pace.Store(int64(d))
+		socket := v.(*coalescingConn)
+		socket.pace.Store(int64(socket.streamPace))
 	}
 }
 

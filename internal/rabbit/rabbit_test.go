@@ -102,15 +102,15 @@ func TestDialFailsOver(t *testing.T) {
 	}
 }
 
-// PaceReads reaches the socket of a connection made by Dial, and forgets it
-// once the connection is closed.
+// PaceReads paces the socket of a connection made by Dial at the pace it was
+// dialled with, and forgets the socket once the connection is closed.
 func TestPaceReadsFindsTheSocket(t *testing.T) {
 	amqpURL := rabbittest.VHost(t)
 	eps, err := ParseTransportURL(amqpURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, _, err := Dial(context.Background(), eps, 0, Settings{})
+	conn, _, err := Dial(context.Background(), eps, 0, Settings{ReadPace: 3 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,9 +118,12 @@ func TestPaceReadsFindsTheSocket(t *testing.T) {
 	if !ok {
 		t.Fatal("the connection's socket is not registered")
 	}
-	PaceReads(conn, time.Millisecond)
-	if got := time.Duration(v.(*coalescingConn).pace.Load()); got != time.Millisecond {
-		t.Errorf("pace %v, want 1ms", got)
+	if got := v.(*coalescingConn).pace.Load(); got != 0 {
+		t.Errorf("paced at %v during the set-up", time.Duration(got))
+	}
+	PaceReads(conn)
+	if got := time.Duration(v.(*coalescingConn).pace.Load()); got != 3*time.Millisecond {
+		t.Errorf("pace %v, want the dialled 3ms", got)
 	}
 	// Synchronous calls still work on a paced connection.
 	ch, err := conn.Channel()

@@ -469,7 +469,7 @@ func (n *Notifier) channel(ctx context.Context) (*amqp.Channel, uint64, error) {
 	}
 	n.failures = 0
 	n.next = idx
-	rabbit.PaceReads(conn, n.settings.ReadPace) // confirms stream in from now on
+	rabbit.PaceReads(conn) // confirms stream in from now on
 	n.conn, n.ch = conn, ch
 	n.gen++
 	return ch, n.gen, nil
