@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/openstack-go/agent-notification/internal/ratelog"
+	"github.com/openstack-go/agent-notification/internal/wait"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
 
@@ -186,23 +187,13 @@ func (m *SampleManager) publishHeld(ctx context.Context, p *samplePipeline, sel 
 				m.logger.Warn("publishing transformed samples failed; retrying", "pipeline", p.name,
 					"samples", len(sel), "attempt", attempt, "retry_in", delay.String(), "error", err)
 			}
-			sleep(ctx, delay)
+			wait.Sleep(ctx, delay)
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (%d transformed samples not published)", err, len(sel))
 		}
 		pending = failed
 		delay = min(2*delay, heldRetryMax)
-	}
-}
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 

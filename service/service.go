@@ -18,6 +18,7 @@ import (
 	"github.com/openstack-go/agent-notification/conf"
 	"github.com/openstack-go/agent-notification/internal/rabbit"
 	"github.com/openstack-go/agent-notification/internal/ratelog"
+	"github.com/openstack-go/agent-notification/internal/wait"
 	"github.com/openstack-go/agent-notification/launcher"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/publisher"
@@ -392,7 +393,7 @@ func (w *Worker) handle(ctx context.Context, d *amqp.Delivery) (Outcome, string,
 		}
 		// Hold the message a moment before giving it back, so a target that
 		// is down does not become a hot requeue loop.
-		rabbit.Sleep(ctx, time.Second)
+		wait.Sleep(ctx, time.Second)
 		return Requeue, ""
 	}
 }

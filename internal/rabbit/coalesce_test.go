@@ -2,7 +2,6 @@ package rabbit
 
 import (
 	"bufio"
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -143,18 +142,6 @@ func (c *countingConn) writes() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.nWrite
-}
-
-func TestSleep(t *testing.T) {
-	if !Sleep(context.Background(), time.Millisecond) {
-		t.Error("Sleep did not report the elapsed delay")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	start := time.Now()
-	if Sleep(ctx, time.Hour) || time.Since(start) > time.Second {
-		t.Error("Sleep did not return at once on an ended context")
-	}
 }
 
 // streamSmall writes n small frames, one every gap, and closes the pipe.

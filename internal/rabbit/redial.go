@@ -5,19 +5,9 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
-)
 
-// Sleep waits d, or until ctx ends; it reports whether d elapsed.
-func Sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+	"github.com/openstack-go/agent-notification/internal/wait"
+)
 
 // Redial is a consumer's connection loop: it connects to the first endpoint
 // that answers (round robin from the last one that did), runs session on the
@@ -47,7 +37,7 @@ func Redial(ctx context.Context, eps []Endpoint, s Settings, backoff func(n int)
 		delay := backoff(attempt)
 		lost(err, delay)
 		attempt++
-		if !Sleep(ctx, delay) {
+		if !wait.Sleep(ctx, delay) {
 			return
 		}
 	}

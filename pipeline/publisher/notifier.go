@@ -18,6 +18,7 @@ import (
 	"github.com/openstack-go/agent-notification/internal/rabbit"
 	"github.com/openstack-go/agent-notification/internal/ratelog"
 	"github.com/openstack-go/agent-notification/internal/uuid"
+	"github.com/openstack-go/agent-notification/internal/wait"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -324,7 +325,7 @@ func (n *Notifier) publishUntilConfirmed(ctx context.Context, body func(dst []by
 			if ctx.Err() != nil {
 				return fmt.Errorf("notifier://: publish: %w", err)
 			}
-			if !rabbit.Sleep(ctx, rabbit.Backoff(n.rabbitCfg, attempt-1)) {
+			if !wait.Sleep(ctx, rabbit.Backoff(n.rabbitCfg, attempt-1)) {
 				return fmt.Errorf("notifier://: publish: %w (gave up: %v)", err, ctx.Err())
 			}
 		}

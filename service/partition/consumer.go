@@ -19,6 +19,7 @@ import (
 
 	"github.com/openstack-go/agent-notification/internal/rabbit"
 	"github.com/openstack-go/agent-notification/internal/ratelog"
+	"github.com/openstack-go/agent-notification/internal/wait"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -295,7 +296,7 @@ func (c *Consumer) partition(ctx context.Context, conn *amqp.Connection, i int) 
 	if err := c.s.Topology.declare(ch, i); err != nil {
 		return err
 	}
-	if d := c.staggerDelay(i); d > 0 && !rabbit.Sleep(ctx, d) {
+	if d := c.staggerDelay(i); d > 0 && !wait.Sleep(ctx, d) {
 		return nil
 	}
 	q := c.s.Topology.Queue(i)
@@ -377,7 +378,7 @@ func (c *Consumer) handle(ch *amqp.Channel, d *amqp.Delivery, p *partitionState)
 			if c.warnings.Allow() {
 				c.logger.Warn("delivering a partition batch failed; it is requeued", "pipeline", name, "error", err)
 			}
-			rabbit.Sleep(c.workCtx, c.s.RetryDelay)
+			wait.Sleep(c.workCtx, c.s.RetryDelay)
 			return ch.Nack(d.DeliveryTag, false, true)
 		}
 		c.Stats.Samples.Add(uint64(len(kept)))
