@@ -438,13 +438,6 @@ func (ws *waiters) runIn(slot *atomic.Int64, w pendingWait) {
 	slot.Store(0)
 }
 
-// spawned returns how many waiters were started.
-func (ws *waiters) spawned() int {
-	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	return len(ws.slots)
-}
-
 // oldest returns the earliest start of the Waits running, 0 when none.
 func (ws *waiters) oldest() int64 {
 	ws.mu.Lock()

@@ -98,9 +98,7 @@ func (e *encoder) str(b []byte, s string) []byte {
 		}
 	}
 	n := len(b)
-	for range extra {
-		b = append(b, 0)
-	}
+	b = append(b, make([]byte, extra)...)
 	w := len(b)
 	for r := n - 1; r >= start; r-- {
 		c := b[r]
