@@ -15,6 +15,7 @@ import (
 
 	"github.com/openstack-go/agent-notification/conf"
 	"github.com/openstack-go/agent-notification/internal/rabbit"
+	"github.com/openstack-go/agent-notification/internal/rabbit/wire"
 )
 
 // Outcome is what a handler decided for one delivery.
@@ -243,8 +244,8 @@ func (l *Listener) run(ctx context.Context) {
 			}
 		})
 	}
-	rabbit.Redial(ctx, l.endpoints, l.settings, func(n int) time.Duration { return rabbit.Backoff(l.rabbitCfg, n) },
-		func(ctx context.Context, conn *amqp.Connection, reconnected bool, ep rabbit.Endpoint) error {
+	rabbit.Redial(ctx, rabbit.DialWire, l.endpoints, l.settings, func(n int) time.Duration { return rabbit.Backoff(l.rabbitCfg, n) },
+		func(ctx context.Context, conn *wire.Conn, reconnected bool, ep rabbit.Endpoint) error {
 			if reconnected {
 				l.logger.Info("reconnected to the broker", "endpoint", ep.String())
 				l.Stats.Reconnects.Add(1)
@@ -260,27 +261,25 @@ func (l *Listener) run(ctx context.Context) {
 // until ctx is cancelled (graceful stop: returns nil after draining) or the
 // channel fails (returns the error; deliveries in flight are redelivered by the
 // broker).
-func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready func()) error {
+func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) error {
 	ch, err := conn.Channel()
 	if err != nil {
 		return fmt.Errorf("open channel: %w", err)
 	}
-	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
-	connClosed := conn.NotifyClose(make(chan *amqp.Error, 1))
-	if err := ch.Qos(l.prefetch, 0, false); err != nil {
+	if err := ch.Qos(l.prefetch); err != nil {
 		return fmt.Errorf("basic.qos: %w", err)
 	}
 	if err := declare(conn, ch, l.topology); err != nil {
 		return err
 	}
 	// A small fixed pool of handler goroutines (few deep stacks), fed
-	// directly by one goroutine per consumer; the handlers' Waits run on
+	// directly by the connection's reader; the handlers' Waits run on
 	// goroutines of their own; outcomes are settled through the channel's
 	// acker.
 	acks := newAcker(ch, &l.Stats, l.behindLimit())
 	var dead atomic.Bool // the channel failed: what is still buffered cannot be acked
 	jobs := make(chan amqp.Delivery)
-	var handlers, consumers sync.WaitGroup
+	var handlers sync.WaitGroup
 	waits := &waiters{idle: make(chan pendingWait), run: func(w pendingWait) {
 		out, reason := w.wait(l.workCtx)
 		acks.settle(w.tag, out, reason)
@@ -291,8 +290,11 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	}
 	// drain waits for the consumers to end, then for every delivery they
 	// handed over to be handled and settled.
+	var ended []<-chan struct{}
 	drain := func() {
-		consumers.Wait()
+		for _, e := range ended {
+			<-e
+		}
 		close(jobs)
 		handlers.Wait()
 		waits.close()
@@ -301,7 +303,11 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	var tags []string
 	for i, q := range l.topology.Queues() {
 		tag := "agent-notification-" + strconv.Itoa(i) + "-" + q
-		ds, err := ch.Consume(q, tag, false, false, false, false, nil)
+		e, err := ch.Consume(q, tag, func(d *amqp.Delivery) {
+			if !dead.Load() {
+				jobs <- *d
+			}
+		})
 		if err != nil {
 			dead.Store(true)
 			_ = ch.Close() // ends the consumers already started
@@ -309,17 +315,13 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 			return fmt.Errorf("consume %q: %w", q, err)
 		}
 		tags = append(tags, tag)
-		consumers.Go(func() {
-			for d := range ds {
-				if !dead.Load() {
-					jobs <- d
-				}
-			}
-		})
+		ended = append(ended, e)
 	}
 	consumed := make(chan struct{})
 	go func() {
-		consumers.Wait()
+		for _, e := range ended {
+			<-e
+		}
 		close(consumed)
 	}()
 	l.consuming.Store(true)
@@ -329,21 +331,22 @@ func (l *Listener) consume(ctx context.Context, conn *amqp.Connection, ready fun
 	var chErr error
 	select {
 	case <-consumed:
-	case e := <-closed:
-		chErr = fmt.Errorf("channel closed: %v", e)
-	case e := <-connClosed:
-		chErr = fmt.Errorf("connection closed: %v", e)
+	case <-ch.Done():
+		chErr = fmt.Errorf("channel closed: %v", ch.Err())
+	case <-conn.Done():
+		chErr = fmt.Errorf("connection closed: %v", conn.Err())
 	case <-ctx.Done():
 		// Graceful stop: no new deliveries; the ones already pushed by the
 		// broker (up to the prefetch) are processed, then the channel closes.
 		for _, tag := range tags {
-			_ = ch.Cancel(tag, false)
+			_ = ch.Cancel(tag)
 		}
 	}
 	l.consuming.Store(false)
 	if chErr != nil {
-		// amqp091 closes the consumers' delivery channels on failure; what
-		// is still buffered is dropped (the broker redelivers it).
+		// The consumers ended with the channel; what was handed over but not
+		// yet handled is dropped (it cannot be acked: the broker redelivers
+		// it).
 		dead.Store(true)
 	}
 	drain()
@@ -487,7 +490,7 @@ func (l *Listener) OldestInFlight() time.Duration {
 // every start and reconnection wait about 130 round trips to the broker. When
 // that fails, the declarations are replayed one by one on a fresh channel of
 // conn, so the error names the one the broker refuses.
-func declare(conn *amqp.Connection, ch *amqp.Channel, t Topology) error {
+func declare(conn *wire.Conn, ch *wire.Channel, t Topology) error {
 	err := declareAll(ch, t, true)
 	if err == nil {
 		err = confirmDeclared(ch, t)
@@ -511,34 +514,33 @@ func declare(conn *amqp.Connection, ch *amqp.Channel, t Topology) error {
 // waiting: it handles a channel's methods in order, so once a synchronous
 // (passive) declaration of the last entity is answered, every declaration
 // before it was applied — or one failed and closed the channel.
-func confirmDeclared(ch *amqp.Channel, t Topology) error {
+func confirmDeclared(ch *wire.Channel, t Topology) error {
 	switch {
 	case len(t.Topics) > 0 && len(t.Priorities) > 0:
 		last := t.Topics[len(t.Topics)-1] + "." + t.Priorities[len(t.Priorities)-1]
-		_, err := ch.QueueDeclarePassive(last, t.Durable, t.AutoDelete, false, false, t.QueueArgs)
-		return err
+		return ch.QueueDeclare(last, wire.DeclareOptions{Durable: t.Durable, AutoDelete: t.AutoDelete, Passive: true, Args: t.QueueArgs})
 	case len(t.Exchanges) > 0:
-		return ch.ExchangeDeclarePassive(t.Exchanges[len(t.Exchanges)-1], amqp.ExchangeTopic, t.Durable, t.AutoDelete, false, false, nil)
+		return ch.ExchangeDeclare(t.Exchanges[len(t.Exchanges)-1], amqp.ExchangeTopic, wire.DeclareOptions{Durable: t.Durable, AutoDelete: t.AutoDelete, Passive: true})
 	}
 	return nil
 }
 
 // declareAll declares t's exchanges, queues and bindings on ch, without
 // waiting for the broker's replies when noWait.
-func declareAll(ch *amqp.Channel, t Topology, noWait bool) error {
+func declareAll(ch *wire.Channel, t Topology, noWait bool) error {
 	for _, ex := range t.Exchanges {
-		if err := ch.ExchangeDeclare(ex, amqp.ExchangeTopic, t.Durable, t.AutoDelete, false, noWait, nil); err != nil {
+		if err := ch.ExchangeDeclare(ex, amqp.ExchangeTopic, wire.DeclareOptions{Durable: t.Durable, AutoDelete: t.AutoDelete, NoWait: noWait}); err != nil {
 			return explainDeclare("exchange", ex, err)
 		}
 	}
 	for _, topic := range t.Topics {
 		for _, p := range t.Priorities {
 			q := topic + "." + p
-			if _, err := ch.QueueDeclare(q, t.Durable, t.AutoDelete, false, noWait, t.QueueArgs); err != nil {
+			if err := ch.QueueDeclare(q, wire.DeclareOptions{Durable: t.Durable, AutoDelete: t.AutoDelete, NoWait: noWait, Args: t.QueueArgs}); err != nil {
 				return explainDeclare("queue", q, err)
 			}
 			for _, ex := range t.Exchanges {
-				if err := ch.QueueBind(q, q, ex, noWait, nil); err != nil {
+				if err := ch.QueueBind(q, q, ex, noWait); err != nil {
 					return fmt.Errorf("bind queue %q to %q: %w", q, ex, err)
 				}
 			}

@@ -423,7 +423,11 @@ func TestQueueDeclarationsMatchCeilometer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := amqp.Dial(amqpURL)
+	eps, err := rabbit.ParseTransportURL(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := rabbit.DialWire(context.Background(), eps, 0, rabbit.Settings{})
 	if err != nil {
 		t.Fatal(err)
 	}

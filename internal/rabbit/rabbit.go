@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/openstack-go/agent-notification/conf"
+	"github.com/openstack-go/agent-notification/internal/rabbit/wire"
 )
 
 // Endpoint is one broker host of a transport URL.
@@ -207,19 +209,7 @@ func TLSConfig(r conf.RabbitConfig) (*tls.Config, error) {
 // (round-robin failover: callers pass a counter). It returns the connection and
 // the index of the endpoint used.
 func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Connection, int, error) {
-	if len(eps) == 0 {
-		return nil, 0, errors.New("no broker endpoint")
-	}
-	var errs []error
-	for k := 0; k < len(eps); k++ {
-		i := (start + k) % len(eps)
-		ep := eps[i]
-		if s.ForceTLS {
-			ep.TLS = true
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, 0, err
-		}
+	return dialEach(ctx, eps, start, s, func(ep Endpoint) (*amqp.Connection, error) {
 		var socket *coalescingConn
 		props := amqp.NewConnectionProperties()
 		if s.ConnectionName != "" {
@@ -230,42 +220,118 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 			Locale:     "en_US",
 			Properties: props,
 			Dial: func(network, addr string) (net.Conn, error) {
-				d := net.Dialer{Timeout: 10 * time.Second}
-				c, err := d.DialContext(ctx, network, addr)
-				if err != nil {
-					return nil, err
-				}
-				socket = newCoalescingConn(c)
-				socket.streamPace = s.ReadPace
-				return socket, nil
+				c, err := dialSocket(ctx, network, addr, s)
+				socket = c
+				return c, err
 			},
 		}
 		if ep.TLS {
-			cfg.TLSClientConfig = s.TLS
-			if cfg.TLSClientConfig == nil {
-				cfg.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-			}
-			cfg.TLSClientConfig = cfg.TLSClientConfig.Clone()
-			if cfg.TLSClientConfig.ServerName == "" {
-				cfg.TLSClientConfig.ServerName = ep.Host
-			}
+			cfg.TLSClientConfig = tlsFor(ep, s)
 		}
 		c, err := amqp.DialConfig(ep.uri(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		sockets.Store(c, socket)
+		go func() {
+			<-c.NotifyClose(make(chan *amqp.Error, 1))
+			sockets.Delete(c)
+		}()
+		return c, nil
+	})
+}
+
+// DialWire is Dial with the client of package wire instead of amqp091, for
+// the hot path — the listener's consuming connections and the notifier://
+// publisher's: the same endpoints, failover, TLS, socket and pacing (see
+// wire's documentation for why).
+func DialWire(ctx context.Context, eps []Endpoint, start int, s Settings) (*wire.Conn, int, error) {
+	return dialEach(ctx, eps, start, s, func(ep Endpoint) (*wire.Conn, error) {
+		socket, err := dialSocket(ctx, "tcp", net.JoinHostPort(ep.Host, strconv.Itoa(ep.Port)), s)
+		if err != nil {
+			return nil, err
+		}
+		var nc net.Conn = socket
+		if ep.TLS {
+			tc := tls.Client(socket, tlsFor(ep, s))
+			if err := tc.HandshakeContext(ctx); err != nil {
+				_ = socket.Close()
+				return nil, err
+			}
+			nc = tc
+		}
+		var props amqp.Table
+		if s.ConnectionName != "" {
+			props = amqp.Table{"connection_name": s.ConnectionName}
+		}
+		c, err := wire.Open(ctx, nc, wire.Config{User: ep.User, Password: ep.Password, VHost: ep.VHost, Heartbeat: s.Heartbeat, Properties: props})
+		if err != nil {
+			return nil, err
+		}
+		sockets.Store(c, socket)
+		go func() {
+			<-c.Done()
+			sockets.Delete(c)
+		}()
+		return c, nil
+	})
+}
+
+// dialEach tries the endpoints in turn from index start with dial and
+// returns the first connection made and its endpoint's index.
+func dialEach[C any](ctx context.Context, eps []Endpoint, start int, s Settings, dial func(Endpoint) (C, error)) (C, int, error) {
+	var zero C
+	if len(eps) == 0 {
+		return zero, 0, errors.New("no broker endpoint")
+	}
+	var errs []error
+	for k := 0; k < len(eps); k++ {
+		i := (start + k) % len(eps)
+		ep := eps[i]
+		if s.ForceTLS {
+			ep.TLS = true
+		}
+		if err := ctx.Err(); err != nil {
+			return zero, 0, err
+		}
+		c, err := dial(ep)
 		if err == nil {
-			sockets.Store(c, socket)
-			go func() {
-				<-c.NotifyClose(make(chan *amqp.Error, 1))
-				sockets.Delete(c)
-			}()
 			return c, i, nil
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", ep, err))
 	}
-	return nil, 0, errors.Join(errs...)
+	return zero, 0, errors.Join(errs...)
 }
 
-// sockets maps each open connection made by Dial to its socket, for PaceReads.
-var sockets sync.Map // *amqp.Connection → *coalescingConn
+// dialSocket opens the TCP connection to a broker, wrapped in the coalescing
+// socket (coalesce.go) that paces at s.ReadPace once PaceReads says so.
+func dialSocket(ctx context.Context, network, addr string, s Settings) (*coalescingConn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	c, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	socket := newCoalescingConn(c)
+	socket.streamPace = s.ReadPace
+	return socket, nil
+}
+
+// tlsFor returns the TLS configuration of a connection to ep.
+func tlsFor(ep Endpoint, s Settings) *tls.Config {
+	t := s.TLS
+	if t == nil {
+		t = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	t = t.Clone()
+	if t.ServerName == "" {
+		t.ServerName = ep.Host
+	}
+	return t
+}
+
+// sockets maps each open connection made by Dial or DialWire to its
+// socket, for PaceReads.
+var sockets sync.Map // *amqp.Connection or *wire.Conn → *coalescingConn
 
 // ReadPaceFor returns the read pacing of a streaming connection (see
 // PaceReads) in an agent of the given number of workers: 1 ms per worker, at
@@ -287,7 +353,8 @@ func ReadPaceFor(workers int) time.Duration {
 // reading more than that per call is never delayed; an idle connection's
 // first read is not delayed either. It costs at most the pace in latency per
 // message; call it once the connection's synchronous set-up is done (each
-// reply would otherwise wait). A connection not made by Dial is left alone.
+// reply would otherwise wait). A connection made neither by Dial nor by
+// DialWire is left alone.
 //
 // The pace was chosen with make bench (2 CPUs shared with the broker, 3 runs
 // of each, same session): unpaced, workers=2 spent 0.13 ms of CPU per
@@ -298,7 +365,7 @@ func ReadPaceFor(workers int) time.Duration {
 // raw (rawio.go), 2 ms against 1 ms measured (4 A/B pairs each): workers=2
 // -5% CPU per notification and +3% throughput, workers=1 -4% throughput —
 // hence ReadPaceFor.
-func PaceReads(c *amqp.Connection) {
+func PaceReads(c io.Closer) {
 	if v, ok := sockets.Load(c); ok {
 		socket := v.(*coalescingConn)
 		socket.pace.Store(int64(socket.streamPace))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/openstack-go/agent-notification/conf"
 	"github.com/openstack-go/agent-notification/internal/rabbit"
+	"github.com/openstack-go/agent-notification/internal/rabbit/wire"
 	"github.com/openstack-go/agent-notification/internal/ratelog"
 	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/internal/wait"
@@ -54,8 +55,8 @@ type Notifier struct {
 	perMeterTopic bool
 
 	mu       sync.Mutex // guards the connection state below
-	conn     *amqp.Connection
-	ch       *amqp.Channel
+	conn     *wire.Conn
+	ch       *wire.Channel
 	gen      uint64
 	next     int // endpoint to try first (round-robin failover)
 	failures int // consecutive connection failures (back-off)
@@ -169,11 +170,8 @@ func (n *Notifier) Shutdown(context.Context) error {
 	defer n.mu.Unlock()
 	n.closed = true
 	if n.conn != nil {
-		err := n.conn.Close()
+		_ = n.conn.Close() // waits for the broker's close-ok (bounded)
 		n.conn, n.ch = nil, nil
-		if err != nil && !errors.Is(err, amqp.ErrClosed) {
-			return fmt.Errorf("notifier://: close: %w", err)
-		}
 	}
 	return nil
 }
@@ -383,10 +381,10 @@ func (n *Notifier) publishAll(ctx context.Context, encode func(dst []byte) []byt
 
 // publish publishes the body that encode appends once on every topic, without
 // waiting for the confirms. The body is encoded into a pooled buffer, released
-// as soon as amqp091 has written it; with keep, a copy of it is returned
+// as soon as it has been framed; with keep, a copy of it is returned
 // (keepCopy: an encode buffer is sized for the largest message it ever held,
 // and the copies stay alive until their confirms arrive).
-func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, keep bool) (confirms []*amqp.DeferredConfirmation, gen uint64, kept *[]byte, err error) {
+func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, keep bool) (confirms []*wire.Confirmation, gen uint64, kept *[]byte, err error) {
 	ch, gen, err := n.channel(ctx)
 	if err != nil {
 		return nil, 0, nil, err
@@ -394,14 +392,15 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 	bp := scratch.Get().(*[]byte)
 	body := encode((*bp)[:0])
 	defer putScratch(bp, body)
-	confirms = make([]*amqp.DeferredConfirmation, 0, len(n.keys))
+	confirms = make([]*wire.Confirmation, 0, len(n.keys))
+	msg := amqp.Publishing{
+		ContentType:     "application/json",
+		ContentEncoding: "utf-8",
+		DeliveryMode:    amqp.Persistent,
+		Body:            body,
+	}
 	for _, key := range n.keys {
-		dc, err := ch.PublishWithDeferredConfirmWithContext(ctx, n.exchange, key, false, false, amqp.Publishing{
-			ContentType:     "application/json",
-			ContentEncoding: "utf-8",
-			DeliveryMode:    amqp.Persistent,
-			Body:            body,
-		})
+		dc, err := ch.Publish(n.exchange, key, &msg)
 		if err != nil {
 			n.fail(gen, err)
 			return nil, 0, nil, err
@@ -416,23 +415,18 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 
 // confirm waits for the confirms of one publish; a nack or a lost channel
 // discards the channel of generation gen.
-func (n *Notifier) confirm(ctx context.Context, gen uint64, confirms []*amqp.DeferredConfirmation) error {
+func (n *Notifier) confirm(ctx context.Context, gen uint64, confirms []*wire.Confirmation) error {
 	for _, dc := range confirms {
-		ok, err := dc.WaitContext(ctx)
-		if err != nil {
+		ok, err := dc.Wait(ctx)
+		switch {
+		case errors.Is(err, wire.ErrConfirmLost):
+			n.fail(gen, errConfirmLost)
+			return errConfirmLost
+		case err != nil:
 			return err
-		}
-		if !ok {
-			// amqp091 resolves the confirms still awaited as nacks when the
-			// channel closes: say which it was.
-			err := errNacked
-			n.mu.Lock()
-			if n.gen == gen && (n.ch == nil || n.ch.IsClosed()) {
-				err = errConfirmLost
-			}
-			n.mu.Unlock()
-			n.fail(gen, err)
-			return err
+		case !ok:
+			n.fail(gen, errNacked)
+			return errNacked
 		}
 	}
 	return nil
@@ -440,7 +434,7 @@ func (n *Notifier) confirm(ctx context.Context, gen uint64, confirms []*amqp.Def
 
 // channel returns the current confirm-mode channel, connecting (and declaring
 // the exchange and <topic>.sample queues) when there is none.
-func (n *Notifier) channel(ctx context.Context) (*amqp.Channel, uint64, error) {
+func (n *Notifier) channel(ctx context.Context) (*wire.Channel, uint64, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
@@ -453,7 +447,7 @@ func (n *Notifier) channel(ctx context.Context) (*amqp.Channel, uint64, error) {
 		_ = n.conn.Close()
 		n.conn, n.ch = nil, nil
 	}
-	conn, idx, err := rabbit.Dial(ctx, n.endpoints, n.next, n.settings)
+	conn, idx, err := rabbit.DialWire(ctx, n.endpoints, n.next, n.settings)
 	if err != nil {
 		n.failures++
 		n.next++
@@ -476,7 +470,7 @@ func (n *Notifier) channel(ctx context.Context) (*amqp.Channel, uint64, error) {
 	return ch, n.gen, nil
 }
 
-func (n *Notifier) setup(conn *amqp.Connection) (*amqp.Channel, error) {
+func (n *Notifier) setup(conn *wire.Conn) (*wire.Channel, error) {
 	ch, err := conn.Channel()
 	if err != nil {
 		return nil, err
@@ -486,18 +480,18 @@ func (n *Notifier) setup(conn *amqp.Connection) (*amqp.Channel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ch.ExchangeDeclare(n.exchange, amqp.ExchangeTopic, durable, n.rabbitCfg.AutoDelete, false, false, nil); err != nil {
+	if err := ch.ExchangeDeclare(n.exchange, amqp.ExchangeTopic, wire.DeclareOptions{Durable: durable, AutoDelete: n.rabbitCfg.AutoDelete}); err != nil {
 		return nil, fmt.Errorf("declare exchange %q: %w", n.exchange, err)
 	}
 	for _, key := range n.keys {
-		if _, err := ch.QueueDeclare(key, durable, n.rabbitCfg.AutoDelete, false, false, args); err != nil {
+		if err := ch.QueueDeclare(key, wire.DeclareOptions{Durable: durable, AutoDelete: n.rabbitCfg.AutoDelete, Args: args}); err != nil {
 			return nil, fmt.Errorf("declare queue %q: %w", key, err)
 		}
-		if err := ch.QueueBind(key, key, n.exchange, false, nil); err != nil {
+		if err := ch.QueueBind(key, key, n.exchange, false); err != nil {
 			return nil, fmt.Errorf("bind queue %q: %w", key, err)
 		}
 	}
-	if err := ch.Confirm(false); err != nil {
+	if err := ch.Confirm(); err != nil {
 		return nil, fmt.Errorf("confirm mode: %w", err)
 	}
 	return ch, nil

@@ -244,3 +244,73 @@ func TestNotifierDeferredConfirms(t *testing.T) {
 		t.Error("the confirm was never lost with the connection: the retry is untested")
 	}
 }
+
+// A message the broker nacks (its queue is full and refuses publishes) is
+// never counted as published: with policy=drop it is dropped and counted;
+// by default a deferred wait keeps retrying the same bytes until the broker
+// takes them.
+func TestNotifierNackedByTheBroker(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	u, _ := url.Parse(amqpURL)
+	vhost, _ := url.PathUnescape(strings.TrimPrefix(u.Path, "/"))
+	rabbittest.Ctl(t, "set_policy", "-p", vhost, "full", `^metering\.sample$`, `{"max-length":1,"overflow":"reject-publish"}`, "--apply-to", "queues")
+	cfg := testConfig(t, rabbitURL(amqpURL))
+	factories, _ := Factories()
+	ctx := context.Background()
+
+	drop, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeSample}, "notifier://?policy=drop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop.Shutdown(ctx)
+	for i := range 3 {
+		if err := drop.PublishSamples(ctx, []pipeline.Sample{testSample(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if published, dropped := drop.(*Notifier).Stats(); published != 1 || dropped != 2 {
+		t.Fatalf("policy=drop: published %d, dropped %d; want 1 and 2 (the queue holds one message)", published, dropped)
+	}
+
+	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeSample}, "notifier://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(ctx)
+	var d Deferred
+	if err := p.PublishSamples(WithDeferred(ctx, &d), []pipeline.Sample{testSample(7)}); err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error, 1)
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	go func() { waited <- d.Wait(wctx) }()
+	select {
+	case err := <-waited:
+		t.Fatalf("the wait ended while the broker refused the message: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	first, ok, err := ch.Get("metering.sample", true)
+	if err != nil || !ok {
+		t.Fatalf("get: %v %v", ok, err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("the retry after room was made: %v", err)
+	}
+	second, ok, err := ch.Get("metering.sample", true)
+	if err != nil || !ok {
+		t.Fatalf("get the retried message: %v %v", ok, err)
+	}
+	if string(first.Body) == string(second.Body) || !strings.Contains(string(second.Body), `2055`) {
+		t.Errorf("the queue holds %.80q, want the retried sample (volume 2055)", second.Body)
+	}
+	if published, _ := p.(*Notifier).Stats(); published != 1 {
+		t.Errorf("published = %d, want 1", published)
+	}
+}

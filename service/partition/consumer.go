@@ -226,7 +226,7 @@ func (c *Consumer) flushLoop(ctx context.Context) {
 // run is the connection loop.
 func (c *Consumer) run(ctx context.Context) {
 	defer c.stopWork()
-	rabbit.Redial(ctx, c.endpoints, c.s.Rabbit, c.s.Backoff,
+	rabbit.Redial(ctx, rabbit.Dial, c.endpoints, c.s.Rabbit, c.s.Backoff,
 		func(ctx context.Context, conn *amqp.Connection, reconnected bool, ep rabbit.Endpoint) error {
 			if reconnected {
 				c.logger.Info("partition consumer reconnected", "endpoint", ep.String())

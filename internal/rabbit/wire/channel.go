@@ -1,0 +1,583 @@
+package wire
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Channel is an open AMQP channel of a Conn.
+type Channel struct {
+	c  *Conn
+	id uint16
+
+	rpc   sync.Mutex // one synchronous method at a time
+	reply chan reply // the reader's answer to it
+
+	mu        sync.Mutex
+	consumers map[string]*consumer
+	closing   bool // Close sent channel.close: deliveries are dropped
+	ended     bool
+	err       error
+	done      chan struct{}
+
+	conf confirms // publisher confirms (publish.go)
+
+	// The reader's state (only the reader goroutine touches it): the
+	// delivery whose content is being read.
+	expect byte // frameHeader or frameBody while content is due, else 0
+	dlv    amqp.Delivery
+	cons   *consumer // nil: the delivery is dropped (channel closing, unknown consumer)
+	size   uint64    // the body's size, from its header
+	off    uint64    // bytes of it read so far
+	names  map[string]string
+}
+
+type reply struct {
+	class, method uint16
+	args          []byte // a copy of the reply's arguments
+}
+
+type consumer struct {
+	tag     string
+	deliver func(*amqp.Delivery)
+	ended   chan struct{}
+}
+
+func newChannel(c *Conn, id uint16) *Channel {
+	return &Channel{c: c, id: id, reply: make(chan reply, 1), consumers: map[string]*consumer{}, done: make(chan struct{}), names: map[string]string{}}
+}
+
+// Done is closed once the channel is closed (by Close, by the broker, or with
+// its connection); Err then says why.
+func (ch *Channel) Done() <-chan struct{} { return ch.done }
+
+// IsClosed reports whether the channel has closed.
+func (ch *Channel) IsClosed() bool {
+	select {
+	case <-ch.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Err returns why the channel closed: the broker's *amqp.Error, its
+// connection's end, or amqp.ErrClosed after Close; nil while it is open.
+func (ch *Channel) Err() error {
+	select {
+	case <-ch.done:
+		return ch.err
+	default:
+		return nil
+	}
+}
+
+// end closes the channel and every consumer on it. Only the reader calls it
+// (or readLoop once the reader stopped), so no delivery is handed over after
+// a consumer's ended channel closed.
+func (ch *Channel) end(err error) {
+	ch.mu.Lock()
+	if ch.ended {
+		ch.mu.Unlock()
+		return
+	}
+	ch.ended = true
+	ch.err = err
+	cons := ch.consumers
+	ch.consumers = nil
+	ch.mu.Unlock()
+	for _, k := range cons {
+		close(k.ended)
+	}
+	ch.conf.close()
+	close(ch.done)
+}
+
+// call sends a synchronous method and waits for its reply.
+func (ch *Channel) call(class, method, want uint16, args func(*encoder)) ([]byte, error) {
+	ch.rpc.Lock()
+	defer ch.rpc.Unlock()
+	select {
+	case <-ch.done:
+		return nil, ch.err
+	case <-ch.reply: // stale: an answer nobody waited for
+	default:
+	}
+	if err := ch.c.writeMethod(ch.id, class, method, args); err != nil {
+		return nil, err
+	}
+	select {
+	case r := <-ch.reply:
+		if r.class != class || r.method != want {
+			return nil, protocolError(replyCommandInv, fmt.Sprintf("the broker answered %d.%d with %d.%d", class, method, r.class, r.method))
+		}
+		return r.args, nil
+	case <-ch.done:
+		return nil, ch.err
+	}
+}
+
+// DeclareOptions are the flags and arguments of exchange.declare and
+// queue.declare.
+type DeclareOptions struct {
+	Durable, AutoDelete bool
+	Passive             bool // only check that it exists (with these properties)
+	NoWait              bool // do not wait for the broker's answer (a refusal closes the channel)
+	Args                amqp.Table
+}
+
+// ExchangeDeclare declares an exchange of kind (topic, direct, fanout, headers).
+func (ch *Channel) ExchangeDeclare(name, kind string, o DeclareOptions) error {
+	if err := checkShort("exchange", name); err != nil {
+		return err
+	}
+	var argErr error
+	args := func(e *encoder) {
+		e.short(0)
+		e.shortstr(name)
+		e.shortstr(kind)
+		e.bits(o.Passive, o.Durable, o.AutoDelete, false, o.NoWait)
+		argErr = e.table(o.Args)
+	}
+	return ch.declare(classExchange, exchangeDeclare, exchangeDeclareOk, o.NoWait, args, &argErr)
+}
+
+// QueueDeclare declares a queue (never exclusive).
+func (ch *Channel) QueueDeclare(name string, o DeclareOptions) error {
+	if err := checkShort("queue", name); err != nil {
+		return err
+	}
+	var argErr error
+	args := func(e *encoder) {
+		e.short(0)
+		e.shortstr(name)
+		e.bits(o.Passive, o.Durable, false, o.AutoDelete, o.NoWait)
+		argErr = e.table(o.Args)
+	}
+	return ch.declare(classQueue, queueDeclare, queueDeclareOk, o.NoWait, args, &argErr)
+}
+
+// QueueBind binds queue to exchange with key.
+func (ch *Channel) QueueBind(queue, key, exchange string, noWait bool) error {
+	for _, s := range []string{queue, key, exchange} {
+		if err := checkShort("queue, exchange or routing key", s); err != nil {
+			return err
+		}
+	}
+	args := func(e *encoder) {
+		e.short(0)
+		e.shortstr(queue)
+		e.shortstr(exchange)
+		e.shortstr(key)
+		e.bits(noWait)
+		e.long(0) // arguments: empty table
+	}
+	var none error
+	return ch.declare(classQueue, queueBind, queueBindOk, noWait, args, &none)
+}
+
+// declare sends a declaration, waiting for its answer unless noWait. The
+// arguments are encoded into a scratch frame first, so an argument Go cannot
+// encode is an error before anything is sent.
+func (ch *Channel) declare(class, method, want uint16, noWait bool, args func(*encoder), argErr *error) error {
+	appendMethod(nil, ch.id, class, method, args)
+	if *argErr != nil {
+		return fmt.Errorf("arguments: %w", *argErr)
+	}
+	if noWait {
+		select {
+		case <-ch.done:
+			return ch.err
+		default:
+		}
+		return ch.c.writeMethod(ch.id, class, method, args)
+	}
+	_, err := ch.call(class, method, want, args)
+	return err
+}
+
+// Qos sets the channel's prefetch count (0: unlimited).
+func (ch *Channel) Qos(prefetch int) error {
+	if prefetch < 0 || prefetch > math.MaxUint16 {
+		return fmt.Errorf("prefetch %d: out of range 0…65535", prefetch)
+	}
+	_, err := ch.call(classBasic, basicQos, basicQosOk, func(e *encoder) {
+		e.long(0)
+		e.short(uint16(prefetch))
+		e.bits(false)
+	})
+	return err
+}
+
+// Consume starts a consumer of queue with the given (non-empty, unique on the
+// channel) tag, acknowledging explicitly. deliver is called on the
+// connection's reader goroutine for each delivery, in order; it must not keep
+// the pointer (the Delivery is reused) but may keep its fields, Body
+// included. While deliver runs the connection reads nothing, which is the
+// back-pressure: it should hand the delivery on and return. The returned
+// channel is closed once no delivery will follow: after Cancel, a broker's
+// cancel (queue deleted) or the channel's end.
+func (ch *Channel) Consume(queue, tag string, deliver func(*amqp.Delivery)) (<-chan struct{}, error) {
+	if tag == "" {
+		return nil, fmt.Errorf("consume %q: empty consumer tag", queue)
+	}
+	for _, s := range []string{queue, tag} {
+		if err := checkShort("queue or consumer tag", s); err != nil {
+			return nil, err
+		}
+	}
+	k := &consumer{tag: tag, deliver: deliver, ended: make(chan struct{})}
+	ch.mu.Lock()
+	if ch.ended {
+		ch.mu.Unlock()
+		return nil, ch.err
+	}
+	if ch.consumers[tag] != nil {
+		ch.mu.Unlock()
+		return nil, fmt.Errorf("consume %q: consumer tag %q is in use", queue, tag)
+	}
+	// Registered before basic.consume: the reader hands over the first
+	// delivery as soon as it follows consume-ok.
+	ch.consumers[tag] = k
+	ch.mu.Unlock()
+	_, err := ch.call(classBasic, basicConsume, basicConsumeO, func(e *encoder) {
+		e.short(0)
+		e.shortstr(queue)
+		e.shortstr(tag)
+		e.bits(false, false, false, false) // no-local, no-ack, exclusive, no-wait
+		e.long(0)                          // arguments: empty table
+	})
+	if err != nil {
+		ch.mu.Lock()
+		if ch.consumers[tag] == k {
+			delete(ch.consumers, tag)
+			close(k.ended)
+		}
+		ch.mu.Unlock()
+		return nil, err
+	}
+	return k.ended, nil
+}
+
+// Cancel ends the consumer tag: once it returns nil, no delivery for it
+// follows (the broker sends the ones already under way before cancel-ok).
+func (ch *Channel) Cancel(tag string) error {
+	if len(tag) > 255 {
+		return fmt.Errorf("consumer tag %.40q…: longer than 255 octets", tag)
+	}
+	_, err := ch.call(classBasic, basicCancel, basicCancelOk, func(e *encoder) {
+		e.shortstr(tag)
+		e.bits(false)
+	})
+	return err
+}
+
+// Ack acknowledges the delivery tag (and every earlier one when multiple).
+func (ch *Channel) Ack(tag uint64, multiple bool) error {
+	return ch.settle(basicAck, tag, multiple, false)
+}
+
+// Nack rejects the delivery tag (and every earlier one when multiple),
+// requeueing it when requeue.
+func (ch *Channel) Nack(tag uint64, multiple, requeue bool) error {
+	return ch.settle(basicNack, tag, multiple, requeue)
+}
+
+// Reject rejects the delivery tag, requeueing it when requeue.
+func (ch *Channel) Reject(tag uint64, requeue bool) error {
+	return ch.settle(basicReject, tag, requeue, false)
+}
+
+func (ch *Channel) settle(method uint16, tag uint64, b1, b2 bool) error {
+	select {
+	case <-ch.done:
+		return amqp.ErrClosed
+	default:
+	}
+	return ch.c.writeMethod(ch.id, classBasic, method, func(e *encoder) {
+		e.longlong(tag)
+		if method == basicNack {
+			e.bits(b1, b2)
+		} else {
+			e.bits(b1)
+		}
+	})
+}
+
+// Close closes the channel (channel.close, then the broker's close-ok);
+// deliveries arriving meanwhile are dropped (the broker requeues what was not
+// acked). Consumers end.
+func (ch *Channel) Close() error {
+	ch.mu.Lock()
+	if ch.ended {
+		ch.mu.Unlock()
+		return nil
+	}
+	ch.closing = true
+	ch.mu.Unlock()
+	_, err := ch.call(classChannel, channelClose, channelCloseOk, func(e *encoder) {
+		e.short(replySuccess)
+		e.shortstr("closing")
+		e.short(0)
+		e.short(0)
+	})
+	if err == amqp.ErrClosed {
+		return nil
+	}
+	return err
+}
+
+// method handles a method frame for this channel (reader goroutine).
+func (ch *Channel) method(p []byte) error {
+	if ch.expect != 0 {
+		return protocolError(replyUnexpectedFrm, fmt.Sprintf("method frame on channel %d where content was due", ch.id))
+	}
+	d := decoder{b: p}
+	class, method := d.short(), d.short()
+	if d.err != nil {
+		return d.err
+	}
+	switch uint32(class)<<16 | uint32(method) {
+	case classBasic<<16 | basicDeliver:
+		return ch.deliver(&d)
+	case classChannel<<16 | channelClose:
+		e := closeError(&d)
+		if d.err != nil {
+			return d.err
+		}
+		ch.c.forget(ch)
+		err := ch.c.writeMethod(ch.id, classChannel, channelCloseOk, nil)
+		ch.end(e)
+		return err
+	case classChannel<<16 | channelCloseOk:
+		ch.c.forget(ch)
+		ch.end(amqp.ErrClosed)
+		return nil
+	case classChannel<<16 | channelFlow:
+		active := d.octet()&1 != 0
+		return ch.c.writeMethod(ch.id, classChannel, channelFlowOk, func(e *encoder) { e.bits(active) })
+	case classBasic<<16 | basicCancel:
+		// The broker cancelled a consumer (its queue was deleted, …).
+		tag := d.shortstr()
+		noWait := d.octet()&1 != 0
+		if d.err != nil {
+			return d.err
+		}
+		ch.endConsumer(tag)
+		if !noWait {
+			return ch.c.writeMethod(ch.id, classBasic, basicCancelOk, func(e *encoder) { e.shortstr(tag) })
+		}
+		return nil
+	case classBasic<<16 | basicAck, classBasic<<16 | basicNack:
+		tag := d.longlong()
+		bits := d.octet()
+		if d.err != nil {
+			return d.err
+		}
+		state := confirmAcked
+		if method == basicNack {
+			state = confirmNacked
+		}
+		return ch.conf.answer(tag, bits&1 != 0, state)
+	case classBasic<<16 | basicReturn:
+		// Only mandatory or immediate messages come back, and Publish sends
+		// neither; its content is read and dropped.
+		ch.cons = nil
+		ch.expect = frameHeader
+		return nil
+	case classBasic<<16 | basicCancelOk:
+		tag := d.shortstr()
+		if d.err != nil {
+			return d.err
+		}
+		ch.endConsumer(tag)
+		ch.answer(class, method, p[4:])
+		return nil
+	case classChannel<<16 | channelOpenOk, classBasic<<16 | basicQosOk, classBasic<<16 | basicConsumeO,
+		classExchange<<16 | exchangeDeclareOk, classQueue<<16 | queueDeclareOk, classQueue<<16 | queueBindOk,
+		classConfirm<<16 | confirmSelectOk:
+		ch.answer(class, method, p[4:])
+		return nil
+	default:
+		return protocolError(replyCommandInv, fmt.Sprintf("unexpected method %d.%d on channel %d", class, method, ch.id))
+	}
+}
+
+// answer hands a synchronous reply to the waiting call.
+func (ch *Channel) answer(class, method uint16, args []byte) {
+	r := reply{class: class, method: method, args: append([]byte(nil), args...)}
+	select {
+	case ch.reply <- r:
+	default: // nobody asked; call discards it
+	}
+}
+
+// endConsumer ends a consumer: no delivery for it follows.
+func (ch *Channel) endConsumer(tag string) {
+	ch.mu.Lock()
+	k := ch.consumers[tag]
+	delete(ch.consumers, tag)
+	ch.mu.Unlock()
+	if k != nil {
+		close(k.ended)
+	}
+}
+
+// deliver starts reading a delivery: basic.deliver, then its header and body
+// frames.
+func (ch *Channel) deliver(d *decoder) error {
+	tag := d.shortstrBytes()
+	deliveryTag := d.longlong()
+	redelivered := d.octet()&1 != 0
+	exchange := d.shortstrBytes()
+	key := d.shortstrBytes()
+	if d.err != nil {
+		return d.err
+	}
+	ch.mu.Lock()
+	k := ch.consumers[string(tag)]
+	if ch.closing {
+		k = nil
+	}
+	ch.mu.Unlock()
+	ch.cons = k
+	ch.dlv = amqp.Delivery{DeliveryTag: deliveryTag, Redelivered: redelivered, Exchange: ch.intern(exchange), RoutingKey: ch.intern(key)}
+	if k != nil {
+		ch.dlv.ConsumerTag = k.tag
+	}
+	ch.expect = frameHeader
+	return nil
+}
+
+// maxBody bounds the body of one delivery (RabbitMQ's own largest
+// max_message_size is 512 MiB).
+const maxBody = 512 << 20
+
+// header reads a content header: the delivery's properties and body size.
+func (ch *Channel) header(p []byte) error {
+	if ch.expect != frameHeader {
+		return protocolError(replyUnexpectedFrm, fmt.Sprintf("content header on channel %d where none was due", ch.id))
+	}
+	d := decoder{b: p}
+	class := d.short()
+	d.short() // weight
+	size := d.longlong()
+	flags := d.short()
+	if d.err != nil {
+		return d.err
+	}
+	if class != classBasic {
+		return protocolError(replyFrameError, fmt.Sprintf("content header of class %d on channel %d", class, ch.id))
+	}
+	if flags&1 != 0 {
+		return protocolError(replyFrameError, "content header with more property flags than basic has")
+	}
+	if size > maxBody {
+		return protocolError(replyFrameError, fmt.Sprintf("content body of %d octets (at most %d)", size, maxBody))
+	}
+	v := &ch.dlv
+	if flags&(1<<15) != 0 {
+		v.ContentType = ch.intern(d.shortstrBytes())
+	}
+	if flags&(1<<14) != 0 {
+		v.ContentEncoding = ch.intern(d.shortstrBytes())
+	}
+	if flags&(1<<13) != 0 {
+		v.Headers = d.table()
+	}
+	if flags&(1<<12) != 0 {
+		v.DeliveryMode = d.octet()
+	}
+	if flags&(1<<11) != 0 {
+		v.Priority = d.octet()
+	}
+	if flags&(1<<10) != 0 {
+		v.CorrelationId = d.shortstr()
+	}
+	if flags&(1<<9) != 0 {
+		v.ReplyTo = d.shortstr()
+	}
+	if flags&(1<<8) != 0 {
+		v.Expiration = d.shortstr()
+	}
+	if flags&(1<<7) != 0 {
+		v.MessageId = d.shortstr()
+	}
+	if flags&(1<<6) != 0 {
+		v.Timestamp = d.timestamp()
+	}
+	if flags&(1<<5) != 0 {
+		v.Type = ch.intern(d.shortstrBytes())
+	}
+	if flags&(1<<4) != 0 {
+		v.UserId = ch.intern(d.shortstrBytes())
+	}
+	if flags&(1<<3) != 0 {
+		v.AppId = ch.intern(d.shortstrBytes())
+	}
+	if flags&(1<<2) != 0 {
+		d.shortstrBytes() // cluster-id (reserved)
+	}
+	if d.err != nil {
+		return d.err
+	}
+	ch.size, ch.off = size, 0
+	if ch.cons != nil {
+		v.Body = make([]byte, size)
+	}
+	if size == 0 {
+		ch.finish()
+		return nil
+	}
+	ch.expect = frameBody
+	return nil
+}
+
+// body reads a body frame into the delivery's body.
+func (ch *Channel) body(h frameHead) error {
+	if ch.expect != frameBody {
+		return protocolError(replyUnexpectedFrm, fmt.Sprintf("content body on channel %d where none was due", ch.id))
+	}
+	if uint64(h.size) > ch.size-ch.off {
+		return protocolError(replyFrameError, fmt.Sprintf("content body on channel %d longer than its header said", ch.id))
+	}
+	var err error
+	if ch.cons != nil {
+		err = ch.c.fr.readBody(h, ch.dlv.Body[ch.off:ch.off+uint64(h.size)])
+	} else {
+		err = ch.c.fr.skip(h)
+	}
+	if err != nil {
+		return err
+	}
+	ch.off += uint64(h.size)
+	if ch.off == ch.size {
+		ch.finish()
+	}
+	return nil
+}
+
+// finish hands a complete delivery to its consumer.
+func (ch *Channel) finish() {
+	ch.expect = 0
+	if k := ch.cons; k != nil {
+		k.deliver(&ch.dlv)
+	}
+	ch.dlv, ch.cons = amqp.Delivery{}, nil
+}
+
+// intern returns b as a string, the same one for the same bytes: exchange and
+// queue names, content types and encodings repeat on every delivery.
+func (ch *Channel) intern(b []byte) string {
+	if s, ok := ch.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(ch.names) < 256 {
+		ch.names[s] = s
+	}
+	return s
+}

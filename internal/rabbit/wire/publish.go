@@ -1,0 +1,247 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Publishing in confirm mode (RabbitMQ's publisher confirms): every message
+// published on a channel after Confirm gets the next sequence number, 1, 2, 3,
+// …, in the order it was written, and the broker acks or nacks those numbers,
+// one at a time or all up to one (multiple). A Confirmation resolves when its
+// number is, or as lost when the channel ends first.
+
+// ErrConfirmLost is what a Confirmation returns when its channel ended before
+// the broker acked or nacked the message: it may or may not have been routed.
+var ErrConfirmLost = errors.New("the channel closed before the broker confirmed the message")
+
+// Confirmation is the broker's answer to one message published in confirm
+// mode.
+type Confirmation struct {
+	seq   uint64
+	done  chan struct{}
+	state confirmState // written before done closes
+}
+
+type confirmState uint8
+
+const (
+	confirmAcked confirmState = iota + 1
+	confirmNacked
+	confirmLost
+)
+
+// Done is closed once the broker answered or the channel ended.
+func (c *Confirmation) Done() <-chan struct{} { return c.done }
+
+// Wait waits for the answer: true when acked, false when nacked, and
+// ErrConfirmLost when the channel ended first (or ctx's error when it ends
+// first).
+func (c *Confirmation) Wait(ctx context.Context) (bool, error) {
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		select {
+		case <-c.done:
+		default:
+			return false, ctx.Err()
+		}
+	}
+	switch c.state {
+	case confirmAcked:
+		return true, nil
+	case confirmNacked:
+		return false, nil
+	default:
+		return false, ErrConfirmLost
+	}
+}
+
+// confirms tracks the confirmations a channel awaits: pending[i] has
+// sequence number head+i (nil once answered out of order).
+type confirms struct {
+	mu      sync.Mutex
+	on      bool   // confirm mode
+	closed  bool   // the channel ended: no more are registered
+	next    uint64 // the next sequence number
+	head    uint64
+	pending []*Confirmation
+}
+
+// Confirm puts the channel in confirm mode.
+func (ch *Channel) Confirm() error {
+	if _, err := ch.call(classConfirm, confirmSelect, confirmSelectOk, func(e *encoder) { e.bits(false) }); err != nil {
+		return err
+	}
+	ch.conf.mu.Lock()
+	if !ch.conf.on {
+		ch.conf.on, ch.conf.next, ch.conf.head = true, 1, 1
+	}
+	ch.conf.mu.Unlock()
+	return nil
+}
+
+// Publish publishes msg to exchange with the routing key (not mandatory, not
+// immediate). In confirm mode it returns the message's Confirmation, else
+// nil. The body is copied before Publish returns.
+func (ch *Channel) Publish(exchange, key string, msg *amqp.Publishing) (*Confirmation, error) {
+	if err := checkShort("exchange", exchange); err != nil {
+		return nil, err
+	}
+	if err := checkShort("routing key", key); err != nil {
+		return nil, err
+	}
+	c := ch.c
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	// Frames first: an error encoding the properties sends nothing.
+	b := appendMethod(c.wbuf[:0], ch.id, classBasic, basicPublish, func(e *encoder) {
+		e.short(0)
+		e.shortstr(exchange)
+		e.shortstr(key)
+		e.bits(false, false) // mandatory, immediate
+	})
+	b, err := appendContent(b, ch.id, c.frameMax, msg)
+	c.wbuf = b
+	if err != nil {
+		return nil, err
+	}
+	// The sequence number and the write happen under the write lock, so
+	// numbers follow the order of the messages on the wire; the
+	// confirmation is registered first, as the answer may come at once.
+	var conf *Confirmation
+	ch.conf.mu.Lock()
+	if ch.conf.closed {
+		ch.conf.mu.Unlock()
+		return nil, amqp.ErrClosed
+	}
+	if ch.conf.on {
+		conf = &Confirmation{seq: ch.conf.next, done: make(chan struct{})}
+		ch.conf.next++
+		ch.conf.pending = append(ch.conf.pending, conf)
+	}
+	ch.conf.mu.Unlock()
+	if err := c.writeLocked(b); err != nil {
+		// The connection failed: its end resolves conf as lost.
+		return nil, err
+	}
+	return conf, nil
+}
+
+// appendContent appends the content header and body frames of msg.
+func appendContent(dst []byte, channel uint16, frameMax uint32, msg *amqp.Publishing) ([]byte, error) {
+	start := len(dst)
+	dst = append(dst, frameHeader, byte(channel>>8), byte(channel), 0, 0, 0, 0)
+	e := encoder{b: dst}
+	e.short(classBasic)
+	e.short(0) // weight
+	e.longlong(uint64(len(msg.Body)))
+	var flags uint16
+	at := len(e.b)
+	e.short(0)
+	str := func(bit uint16, s string) error {
+		if s == "" {
+			return nil
+		}
+		if err := checkShort("message property", s); err != nil {
+			return err
+		}
+		flags |= bit
+		e.shortstr(s)
+		return nil
+	}
+	var err error
+	err = errors.Join(err, str(1<<15, msg.ContentType), str(1<<14, msg.ContentEncoding))
+	if len(msg.Headers) > 0 {
+		flags |= 1 << 13
+		err = errors.Join(err, e.table(msg.Headers))
+	}
+	if msg.DeliveryMode != 0 {
+		flags |= 1 << 12
+		e.octet(msg.DeliveryMode)
+	}
+	if msg.Priority != 0 {
+		flags |= 1 << 11
+		e.octet(msg.Priority)
+	}
+	err = errors.Join(err, str(1<<10, msg.CorrelationId), str(1<<9, msg.ReplyTo), str(1<<8, msg.Expiration), str(1<<7, msg.MessageId))
+	if !msg.Timestamp.IsZero() {
+		flags |= 1 << 6
+		e.longlong(uint64(msg.Timestamp.Unix()))
+	}
+	err = errors.Join(err, str(1<<5, msg.Type), str(1<<4, msg.UserId), str(1<<3, msg.AppId))
+	if err != nil {
+		return dst[:start], fmt.Errorf("publish: %w", err)
+	}
+	e.b[at], e.b[at+1] = byte(flags>>8), byte(flags)
+	dst = e.b
+	size := len(dst) - start - 7
+	dst[start+3], dst[start+4], dst[start+5], dst[start+6] = byte(size>>24), byte(size>>16), byte(size>>8), byte(size)
+	dst = append(dst, frameEnd)
+	max := int(frameMax) - 8
+	for body := msg.Body; len(body) > 0; {
+		n := min(len(body), max)
+		dst = append(dst, frameBody, byte(channel>>8), byte(channel), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		dst = append(dst, body[:n]...)
+		dst = append(dst, frameEnd)
+		body = body[n:]
+	}
+	return dst, nil
+}
+
+// answer resolves the confirmation tag (and every earlier one when multiple)
+// (reader goroutine).
+func (cs *confirms) answer(tag uint64, multiple bool, state confirmState) error {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if !cs.on || tag < cs.head || tag >= cs.next {
+		return protocolError(replyCommandInv, fmt.Sprintf("the broker confirmed message %d, which is not awaited", tag))
+	}
+	if multiple {
+		for cs.head <= tag {
+			resolve(cs.pending[0], state)
+			cs.pending[0] = nil
+			cs.pending = cs.pending[1:]
+			cs.head++
+		}
+	} else {
+		i := tag - cs.head
+		if cs.pending[i] == nil {
+			return protocolError(replyCommandInv, fmt.Sprintf("the broker confirmed message %d twice", tag))
+		}
+		resolve(cs.pending[i], state)
+		cs.pending[i] = nil
+	}
+	// Drop what was answered out of order at the front.
+	for len(cs.pending) > 0 && cs.pending[0] == nil {
+		cs.pending = cs.pending[1:]
+		cs.head++
+	}
+	if len(cs.pending) == 0 {
+		cs.pending = cs.pending[:0:0] // let the array go; the next append starts small
+	}
+	return nil
+}
+
+func resolve(c *Confirmation, state confirmState) {
+	if c != nil {
+		c.state = state
+		close(c.done)
+	}
+}
+
+// close resolves every awaited confirmation as lost; none is registered
+// after.
+func (cs *confirms) close() {
+	cs.mu.Lock()
+	cs.closed = true
+	for _, c := range cs.pending {
+		resolve(c, confirmLost)
+	}
+	cs.pending = nil
+	cs.mu.Unlock()
+}
