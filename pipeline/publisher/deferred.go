@@ -55,9 +55,11 @@ func (d *Deferred) Wait(ctx context.Context) error {
 	waits := d.waits
 	d.waits = nil
 	d.mu.Unlock()
-	var errs []error
+	var errs []error // nil unless one fails: no allocation per notification
 	for _, w := range waits {
-		errs = append(errs, w(ctx))
+		if err := w(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -297,14 +297,18 @@ func (ch *Channel) settle(method uint16, tag uint64, b1, b2 bool) error {
 		return amqp.ErrClosed
 	default:
 	}
-	return ch.c.writeMethod(ch.id, classBasic, method, func(e *encoder) {
-		e.longlong(tag)
-		if method == basicNack {
-			e.bits(b1, b2)
-		} else {
-			e.bits(b1)
-		}
-	})
+	c := ch.c
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	e, start := beginMethod(c.wbuf[:0], ch.id, classBasic, method)
+	e.longlong(tag)
+	if method == basicNack {
+		e.bits(b1, b2)
+	} else {
+		e.bits(b1)
+	}
+	c.wbuf = finishFrame(e.b, start)
+	return c.writeLocked(c.wbuf)
 }
 
 // Close closes the channel (channel.close, then the broker's close-ok);

@@ -425,11 +425,13 @@ func truncate(s string, n int) string {
 // read is the reader: it returns the reason the connection ended.
 func (c *Conn) read() error {
 	var deadlineSet time.Time
+	refresh := min(time.Second, c.heartbeat/2)
 	for {
 		if c.heartbeat > 0 {
 			// The broker is dead after three silent intervals; moving the
-			// deadline once a second is enough for that.
-			if now := time.Now(); now.Sub(deadlineSet) >= time.Second {
+			// deadline every half interval (at most every second) is
+			// enough for that.
+			if now := time.Now(); now.Sub(deadlineSet) >= refresh {
 				_ = c.nc.SetReadDeadline(now.Add(3 * c.heartbeat))
 				deadlineSet = now
 			}

@@ -282,15 +282,28 @@ func checkShort(what, s string) error {
 // appendMethod appends a method frame: class, method, then the arguments
 // args appends.
 func appendMethod(dst []byte, channel, class, method uint16, args func(*encoder)) []byte {
-	start := len(dst)
-	dst = append(dst, frameMethod, byte(channel>>8), byte(channel), 0, 0, 0, 0)
-	e := encoder{b: dst}
-	e.short(class)
-	e.short(method)
+	e, start := beginMethod(dst, channel, class, method)
 	if args != nil {
 		args(&e)
 	}
-	dst = e.b
+	return finishFrame(e.b, start)
+}
+
+// beginMethod starts a method frame at the end of dst; the caller appends
+// the arguments to the encoder and ends it with finishFrame(e.b, start). (The
+// hot paths use this pair directly: a closure taking the encoder makes it
+// escape, one allocation per frame.)
+func beginMethod(dst []byte, channel, class, method uint16) (e encoder, start int) {
+	start = len(dst)
+	e.b = append(dst, frameMethod, byte(channel>>8), byte(channel), 0, 0, 0, 0)
+	e.short(class)
+	e.short(method)
+	return e, start
+}
+
+// finishFrame sets the size of the frame that starts at dst[start] and appends
+// its end octet.
+func finishFrame(dst []byte, start int) []byte {
 	binary.BigEndian.PutUint32(dst[start+3:], uint32(len(dst)-start-7))
 	return append(dst, frameEnd)
 }

@@ -99,13 +99,12 @@ func (ch *Channel) Publish(exchange, key string, msg *amqp.Publishing) (*Confirm
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	// Frames first: an error encoding the properties sends nothing.
-	b := appendMethod(c.wbuf[:0], ch.id, classBasic, basicPublish, func(e *encoder) {
-		e.short(0)
-		e.shortstr(exchange)
-		e.shortstr(key)
-		e.bits(false, false) // mandatory, immediate
-	})
-	b, err := appendContent(b, ch.id, c.frameMax, msg)
+	e, start := beginMethod(c.wbuf[:0], ch.id, classBasic, basicPublish)
+	e.short(0)
+	e.shortstr(exchange)
+	e.shortstr(key)
+	e.bits(false, false) // mandatory, immediate
+	b, err := appendContent(finishFrame(e.b, start), ch.id, c.frameMax, msg)
 	c.wbuf = b
 	if err != nil {
 		return nil, err
@@ -125,12 +124,20 @@ func (ch *Channel) Publish(exchange, key string, msg *amqp.Publishing) (*Confirm
 		ch.conf.pending = append(ch.conf.pending, conf)
 	}
 	ch.conf.mu.Unlock()
-	if err := c.writeLocked(b); err != nil {
+	err = c.writeLocked(b)
+	if cap(c.wbuf) > keepWriteBuffer {
+		c.wbuf = nil // one large message does not pin its size for good
+	}
+	if err != nil {
 		// The connection failed: its end resolves conf as lost.
 		return nil, err
 	}
 	return conf, nil
 }
+
+// keepWriteBuffer is the largest frame buffer a connection keeps between
+// writes.
+const keepWriteBuffer = 256 << 10
 
 // appendContent appends the content header and body frames of msg.
 func appendContent(dst []byte, channel uint16, frameMax uint32, msg *amqp.Publishing) ([]byte, error) {
