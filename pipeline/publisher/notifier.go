@@ -224,28 +224,29 @@ func (n *Notifier) PublishEvents(ctx context.Context, events []pipeline.Event) e
 // driver puts on the wire for Notifier.sample({}, event_type, payload): the
 // message dict (message_id, publisher_id, event_type, priority, payload,
 // timestamp, _unique_id) JSON-encoded inside the 2.0 envelope.
-func Encode(dst []byte, publisherID, eventType string, payload pyjson.Value, now time.Time, envelope bool) []byte {
+func Encode(dst []byte, publisherID, eventType string, payload []pyjson.Value, now time.Time, envelope bool) []byte {
 	return encode(dst, uuid.New(), uuid.NewHex(), publisherID, eventType, payload, PythonTime(now), envelope)
 }
 
-func encode(dst []byte, messageID, uniqueID, publisherID, eventType string, payload pyjson.Value, timestamp string, envelope bool) []byte {
-	msg := &pyjson.Object{Members: []pyjson.Member{
-		{Key: "message_id", Value: messageID},
-		{Key: "publisher_id", Value: publisherID},
-		{Key: "event_type", Value: eventType},
-		{Key: "priority", Value: "SAMPLE"},
-		{Key: "payload", Value: payload},
-		{Key: "timestamp", Value: timestamp},
-		{Key: "_unique_id", Value: uniqueID},
-	}}
-	if !envelope {
-		return pyjson.Append(dst, msg)
+func encode(dst []byte, messageID, uniqueID, publisherID, eventType string, payload []pyjson.Value, timestamp string, envelope bool) []byte {
+	if envelope {
+		// json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(msg)}),
+		// the inner document written already quoted (one pass).
+		dst = append(dst, `{"oslo.version": "2.0", "oslo.message": "`...)
 	}
-	// json.dumps({"oslo.version": "2.0", "oslo.message": json.dumps(msg)}),
-	// the inner document written already quoted (one pass).
-	dst = append(dst, `{"oslo.version": "2.0", "oslo.message": "`...)
-	dst = pyjson.AppendQuoted(dst, msg)
-	return append(dst, '"', '}')
+	w := pyjson.NewObjectWriter(envelope)
+	dst = w.String(dst, "message_id", messageID)
+	dst = w.String(dst, "publisher_id", publisherID)
+	dst = w.String(dst, "event_type", eventType)
+	dst = w.String(dst, "priority", "SAMPLE")
+	dst = w.List(dst, "payload", payload)
+	dst = w.String(dst, "timestamp", timestamp)
+	dst = w.String(dst, "_unique_id", uniqueID)
+	dst = w.End(dst)
+	if envelope {
+		dst = append(dst, '"', '}')
+	}
+	return dst
 }
 
 // scratch holds the buffers message bodies are encoded into, reused across

@@ -132,14 +132,7 @@ func (e *encoder) value(b []byte, v Value) []byte {
 	case BigInt:
 		return append(b, x...)
 	case []Value:
-		b = append(b, '[')
-		for i, el := range x {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			b = e.value(b, el)
-		}
-		return append(b, ']')
+		return e.list(b, x)
 	case *Object:
 		if x == nil {
 			return append(b, "null"...)
@@ -162,6 +155,61 @@ func (e *encoder) value(b []byte, v Value) []byte {
 		e.err = &UnsupportedTypeError{Value: v}
 	}
 	return append(b, "null"...)
+}
+
+func (e *encoder) list(b []byte, x []Value) []byte {
+	b = append(b, '[')
+	for i, el := range x {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = e.value(b, el)
+	}
+	return append(b, ']')
+}
+
+// ObjectWriter appends a JSON object member by member, byte for byte as
+// Append — or AppendQuoted, when made by NewObjectWriter(true) — appends an
+// *Object with the same members, for a document built only to be encoded
+// once: no Object, no member array and no boxed member values are allocated.
+type ObjectWriter struct {
+	e encoder
+	n int
+}
+
+// NewObjectWriter returns a writer in Append's form, or AppendQuoted's when
+// quoted.
+func NewObjectWriter(quoted bool) ObjectWriter {
+	return ObjectWriter{e: encoder{ascii: true, quoted: quoted}}
+}
+
+func (w *ObjectWriter) key(b []byte, key string) []byte {
+	if w.n == 0 {
+		b = append(b, '{')
+	} else {
+		b = append(b, ", "...)
+	}
+	w.n++
+	b = w.e.str(b, key)
+	return append(b, ": "...)
+}
+
+// String appends the member key: s.
+func (w *ObjectWriter) String(b []byte, key, s string) []byte {
+	return w.e.str(w.key(b, key), s)
+}
+
+// List appends the member key: l.
+func (w *ObjectWriter) List(b []byte, key string, l []Value) []byte {
+	return w.e.list(w.key(b, key), l)
+}
+
+// End closes the object.
+func (w *ObjectWriter) End(b []byte) []byte {
+	if w.n == 0 {
+		b = append(b, '{')
+	}
+	return append(b, '}')
 }
 
 // otherNumber appends Go numeric types outside Value's set as Python would print
