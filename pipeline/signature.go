@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
@@ -40,6 +41,50 @@ func Signature(secret string, msg *pyjson.Object) string {
 	if secret == "" {
 		return ""
 	}
+	s := acquireSigner(secret)
+	s.keypairs(msg)
+	return s.finish()
+}
+
+// EventSignature returns Signature(secret, e.Message(secret)) — the
+// signature member itself is not signed — without building the message.
+func EventSignature(secret string, e *Event) string {
+	if secret == "" {
+		return ""
+	}
+	s := acquireSigner(secret)
+	// The members in sorted order: event_type, generated, message_id, raw
+	// (its pairs, prefixed "raw:"), traits.
+	s.buf = append(s.buf, "event_type"...)
+	s.buf = append(s.buf, e.EventType...)
+	s.buf = append(s.buf, "generated"...)
+	s.buf = append(s.buf, e.Generated...)
+	s.buf = append(s.buf, "message_id"...)
+	s.buf = append(s.buf, e.MessageID...)
+	if e.Raw != nil {
+		s.name = append(s.name[:0], "raw:"...)
+		s.keypairs(e.Raw)
+	}
+	s.buf = append(s.buf, "traits["...)
+	for i := range e.Traits {
+		t := &e.Traits[i]
+		if i > 0 {
+			s.buf = append(s.buf, ", "...)
+		}
+		s.buf = append(s.buf, '[')
+		s.buf = pyjson.AppendBytesRepr(s.buf, t.Name)
+		s.buf = append(s.buf, ", "...)
+		s.buf = strconv.AppendInt(s.buf, int64(t.Type), 10)
+		s.buf = append(s.buf, ", "...)
+		s.buf = s.appendDecodedRepr(s.buf, t.Value)
+		s.buf = append(s.buf, ']')
+	}
+	s.buf = append(s.buf, ']')
+	return s.finish()
+}
+
+// acquireSigner takes a signer for secret from the pool, reset.
+func acquireSigner(secret string) *signer {
 	s := signerPool.Get().(*signer)
 	if s.secret != secret {
 		s.mac = hmac.New(sha256.New, []byte(secret))
@@ -48,7 +93,11 @@ func Signature(secret string, msg *pyjson.Object) string {
 		s.mac.Reset()
 	}
 	s.name, s.buf = s.name[:0], s.buf[:0]
-	s.keypairs(msg)
+	return s
+}
+
+// finish returns the hex HMAC of the pairs gathered and puts s back.
+func (s *signer) finish() string {
 	s.mac.Write(s.buf)
 	s.sum = s.mac.Sum(s.sum[:0])
 	var out [2 * sha256.Size]byte

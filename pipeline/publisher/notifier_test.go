@@ -314,3 +314,61 @@ func TestNotifierNackedByTheBroker(t *testing.T) {
 		t.Errorf("published = %d, want 1", published)
 	}
 }
+
+// Events go out written straight from the Event (Event.AppendMessage): the
+// body on the wire is byte for byte the one encoding their Message dicts
+// gives, and their signatures verify.
+func TestNotifierPublishesEventsAsTheirMessages(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	cfg := testConfig(t, rabbitURL(amqpURL))
+	cfg.Publisher.TelemetrySecret = "s3cret"
+	factories, _ := Factories()
+	ctx := context.Background()
+	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeEvent}, "notifier://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(ctx)
+	raw := &pyjson.Object{}
+	raw.Set("payload", &pyjson.Object{Members: []pyjson.Member{{Key: "q\"", Value: []pyjson.Value{int64(1), "é"}}}})
+	events := []pipeline.Event{
+		{MessageID: "m1", EventType: "compute.instance.create.end", Generated: "2026-11-25T10:00:00.123456", Traits: []pipeline.Trait{
+			{Name: "service", Type: pipeline.TraitText, Value: "nova \"x\" ünï"},
+			{Name: "memory_mb", Type: pipeline.TraitInt, Value: int64(2048)},
+			{Name: "disk_gb", Type: pipeline.TraitFloat, Value: 1.5},
+		}},
+		{MessageID: "m2", EventType: "image.update", Generated: "2026-11-25T10:00:01", Raw: raw},
+	}
+	if err := p.PublishEvents(ctx, events); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, _ := conn.Channel()
+	d, ok, err := ch.Get(cfg.Publisher.EventTopic+".sample", true)
+	if err != nil || !ok {
+		t.Fatalf("get: %v %v", ok, err)
+	}
+	env, _ := pyjson.Decode(d.Body)
+	inner, _ := env.(*pyjson.Object).Get("oslo.message")
+	mv, _ := pyjson.Decode([]byte(inner.(string)))
+	m := mv.(*pyjson.Object)
+	get := func(k string) string { v, _ := m.Get(k); s, _ := v.(string); return s }
+	values := make([]pyjson.Value, len(events))
+	for i := range events {
+		values[i] = events[i].Message("s3cret")
+	}
+	want := encode(nil, get("message_id"), get("_unique_id"), get("publisher_id"), get("event_type"), &payload{values: values}, get("timestamp"), true)
+	if string(d.Body) != string(want) {
+		t.Fatalf("published\n%s\nwant\n%s", d.Body, want)
+	}
+	payloadV, _ := m.Get("payload")
+	for _, ev := range payloadV.([]pyjson.Value) {
+		if !pipeline.Verify("s3cret", ev.(*pyjson.Object)) {
+			t.Errorf("signature does not verify: %s", pyjson.Append(nil, ev))
+		}
+	}
+}

@@ -47,7 +47,7 @@ func TestEncodeMatchesCeilometerBytes(t *testing.T) {
 		m := mv.(*pyjson.Object)
 		get := func(k string) pyjson.Value { v, _ := m.Get(k); return v }
 		got := encode(nil, get("message_id").(string), get("_unique_id").(string), get("publisher_id").(string),
-			get("event_type").(string), get("payload").([]pyjson.Value), get("timestamp").(string), true)
+			get("event_type").(string), &payload{values: get("payload").([]pyjson.Value)}, get("timestamp").(string), true)
 		if string(got) != line.Body {
 			t.Fatalf("message %d (%s) differs:\n got %s\nwant %s", n, line.RoutingKey, got, line.Body)
 		}

@@ -183,7 +183,9 @@ func NewObjectWriter(quoted bool) ObjectWriter {
 	return ObjectWriter{e: encoder{ascii: true, quoted: quoted}}
 }
 
-func (w *ObjectWriter) key(b []byte, key string) []byte {
+// Key appends the next member's key; its value follows (Str, Value, or
+// written by hand in the writer's form).
+func (w *ObjectWriter) Key(b []byte, key string) []byte {
 	if w.n == 0 {
 		b = append(b, '{')
 	} else {
@@ -196,12 +198,24 @@ func (w *ObjectWriter) key(b []byte, key string) []byte {
 
 // String appends the member key: s.
 func (w *ObjectWriter) String(b []byte, key, s string) []byte {
-	return w.e.str(w.key(b, key), s)
+	return w.e.str(w.Key(b, key), s)
 }
 
 // List appends the member key: l.
 func (w *ObjectWriter) List(b []byte, key string, l []Value) []byte {
-	return w.e.list(w.key(b, key), l)
+	return w.e.list(w.Key(b, key), l)
+}
+
+// Str appends s as a JSON string in the writer's form.
+func (w *ObjectWriter) Str(b []byte, s string) []byte { return w.e.str(b, s) }
+
+// Value appends v in the writer's form.
+func (w *ObjectWriter) Value(b []byte, v Value) []byte { return w.e.value(b, v) }
+
+// Object returns a writer, of the same form, for an object nested in this
+// one.
+func (w *ObjectWriter) Object() ObjectWriter {
+	return ObjectWriter{e: encoder{ascii: w.e.ascii, quoted: w.e.quoted}}
 }
 
 // End closes the object.
