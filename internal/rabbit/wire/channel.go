@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 )
@@ -19,9 +20,13 @@ type Channel struct {
 	mu        sync.Mutex
 	consumers map[string]*consumer
 	closing   bool // Close sent channel.close: deliveries are dropped
-	ended     bool
-	err       error
-	done      chan struct{}
+	// brokerClosed: the broker sent channel.close and was answered; Close
+	// must not send its own then (the broker would take it for a method
+	// on a channel that is not open).
+	brokerClosed bool
+	ended        bool
+	err          error
+	done         chan struct{}
 
 	conf confirms // publisher confirms (publish.go)
 
@@ -314,24 +319,41 @@ func (ch *Channel) settle(method uint16, tag uint64, b1, b2 bool) error {
 // Close closes the channel (channel.close, then the broker's close-ok);
 // deliveries arriving meanwhile are dropped (the broker requeues what was not
 // acked). Consumers end.
+//
+// Close is not to be called from a consumer's deliver function (it waits
+// for the reader, which is running that function).
 func (ch *Channel) Close() error {
+	// Deciding to close and sending channel.close happen under ch.mu, as
+	// does the reader's answer to the broker's own channel.close: the two
+	// closes may cross (each peer then answers the other's), but Close never
+	// sends one after the broker's was answered.
 	ch.mu.Lock()
-	if ch.ended {
+	if ch.ended || ch.brokerClosed {
 		ch.mu.Unlock()
 		return nil
 	}
-	ch.closing = true
-	ch.mu.Unlock()
-	_, err := ch.call(classChannel, channelClose, channelCloseOk, func(e *encoder) {
-		e.short(replySuccess)
-		e.shortstr("closing")
-		e.short(0)
-		e.short(0)
-	})
-	if err == amqp.ErrClosed {
-		return nil
+	if !ch.closing { // else another Close sent it: wait with it
+		ch.closing = true
+		err := ch.c.writeMethod(ch.id, classChannel, channelClose, func(e *encoder) {
+			e.short(replySuccess)
+			e.shortstr("closing")
+			e.short(0)
+			e.short(0)
+		})
+		if err != nil {
+			ch.mu.Unlock()
+			return err // the connection failed: its end ends the channel
+		}
 	}
-	return err
+	ch.mu.Unlock()
+	t := time.NewTimer(closeTimeout)
+	defer t.Stop()
+	select {
+	case <-ch.done:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("channel %d: the broker did not answer channel.close within %v", ch.id, closeTimeout)
+	}
 }
 
 // method handles a method frame for this channel (reader goroutine).
@@ -352,8 +374,14 @@ func (ch *Channel) method(p []byte) error {
 		if d.err != nil {
 			return d.err
 		}
-		ch.c.forget(ch)
+		ch.mu.Lock()
+		ch.brokerClosed = true
+		crossed := ch.closing
 		err := ch.c.writeMethod(ch.id, classChannel, channelCloseOk, nil)
+		ch.mu.Unlock()
+		if !crossed {
+			ch.c.forget(ch)
+		} // else the broker answers our channel.close too: its close-ok frees the id
 		ch.end(e)
 		return err
 	case classChannel<<16 | channelCloseOk:

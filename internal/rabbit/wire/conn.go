@@ -106,14 +106,24 @@ func Open(ctx context.Context, nc net.Conn, cfg Config) (*Conn, error) {
 	_ = nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	err := c.handshake(cfg)
-	stop()
-	if err == nil {
+	if !stop() {
+		// ctx ended: its function moved the deadline (or is about to).
+		err = ctx.Err()
+	} else if err == nil {
 		err = nc.SetDeadline(time.Time{})
 	}
 	if err != nil {
 		_ = nc.Close()
+		if ctx.Err() == nil && ok && !time.Now().Before(deadline) {
+			// The socket's deadline, which is ctx's, passed before ctx's
+			// own timer fired.
+			err = context.DeadlineExceeded
+		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("AMQP handshake: %w", ctx.Err())
+			err = ctx.Err()
+		}
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("AMQP handshake: %w", err)
 		}
 		return nil, err
 	}
@@ -195,7 +205,7 @@ func (c *Conn) handshake(cfg Config) error {
 	if want <= 0 {
 		want = DefaultHeartbeat
 	}
-	hb := pick(int(want/time.Second), int(heartbeat))
+	hb := pick(int((want+time.Second-1)/time.Second), int(heartbeat)) // whole seconds, rounded up: 0 would mean none
 	c.heartbeat = time.Duration(hb) * time.Second
 	c.fr.max = c.frameMax - 8
 	frame = appendMethod(nil, 0, classConnection, connectionTuneOk, func(e *encoder) {
@@ -300,7 +310,8 @@ func (c *Conn) Err() error {
 func (c *Conn) Heartbeat() time.Duration { return c.heartbeat }
 
 // Close closes the connection: connection.close, then the socket once the
-// broker answered (or after closeTimeout). It waits for the reader to end.
+// broker answered (or after closeTimeout). It waits for the reader to end, so
+// it is not to be called from a consumer's deliver function.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
 		c.mu.Lock()
@@ -450,6 +461,9 @@ func (c *Conn) read() error {
 					err = c.connectionMethod(p)
 				} else if ch := c.channel(h.channel); ch != nil {
 					err = ch.method(p)
+				} else if isCloseOk(p) {
+					// A late answer to a channel.close that crossed the
+					// broker's own: the channel is gone already.
 				} else {
 					err = protocolError(replyCommandInv, fmt.Sprintf("method on channel %d, which is not open", h.channel))
 				}
@@ -519,6 +533,11 @@ func (c *Conn) connectionMethod(p []byte) error {
 	default:
 		return protocolError(replyCommandInv, fmt.Sprintf("unexpected method connection.%d", method))
 	}
+}
+
+// isCloseOk reports whether a method payload is channel.close-ok.
+func isCloseOk(p []byte) bool {
+	return len(p) >= 4 && p[0] == 0 && p[1] == classChannel && p[2] == 0 && p[3] == channelCloseOk
 }
 
 func (c *Conn) channel(id uint16) *Channel {

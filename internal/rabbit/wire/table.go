@@ -41,7 +41,7 @@ func (d *decoder) tableAt(depth int) amqp.Table {
 		}
 	}
 	if in.err != nil {
-		d.fail("field table")
+		d.err, d.b = in.err, nil
 		return nil
 	}
 	return t
@@ -75,7 +75,7 @@ func (d *decoder) field(depth int) any {
 	case 'S':
 		return d.longstr()
 	case 'x':
-		return append([]byte(nil), d.longstrBytes()...)
+		return append([]byte{}, d.longstrBytes()...) // never nil, as amqp091 gives
 	case 'A':
 		raw := d.longstrBytes()
 		if depth >= maxTableDepth {
@@ -83,12 +83,12 @@ func (d *decoder) field(depth int) any {
 			return nil
 		}
 		in := decoder{b: raw}
-		a := []any{}
+		var a []any // nil when empty, as amqp091 gives
 		for len(in.b) > 0 && in.err == nil {
 			a = append(a, in.field(depth+1))
 		}
 		if in.err != nil {
-			d.fail("field array")
+			d.err, d.b = in.err, nil
 			return nil
 		}
 		return a
