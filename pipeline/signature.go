@@ -55,15 +55,11 @@ func EventSignature(secret string, e *Event) string {
 	s := acquireSigner(secret)
 	// The members in sorted order: event_type, generated, message_id, raw
 	// (its pairs, prefixed "raw:"), traits.
-	s.buf = append(s.buf, "event_type"...)
-	s.buf = append(s.buf, e.EventType...)
-	s.buf = append(s.buf, "generated"...)
-	s.buf = append(s.buf, e.Generated...)
-	s.buf = append(s.buf, "message_id"...)
-	s.buf = append(s.buf, e.MessageID...)
+	s.str("event_type", e.EventType)
+	s.str("generated", e.Generated)
+	s.str("message_id", e.MessageID)
 	if e.Raw != nil {
-		s.name = append(s.name[:0], "raw:"...)
-		s.keypairs(e.Raw)
+		s.member("raw", e.Raw)
 	}
 	s.buf = append(s.buf, "traits["...)
 	for i := range e.Traits {
@@ -80,6 +76,31 @@ func EventSignature(secret string, e *Event) string {
 		s.buf = append(s.buf, ']')
 	}
 	s.buf = append(s.buf, ']')
+	return s.finish()
+}
+
+// SampleSignature returns Signature(secret, smp.Message(secret)) — the
+// signature member itself is not signed — without building the message.
+func SampleSignature(secret string, smp *Sample) string {
+	if secret == "" {
+		return ""
+	}
+	s := acquireSigner(secret)
+	// The members in sorted order.
+	s.str("counter_name", smp.Name)
+	s.str("counter_type", smp.Type)
+	s.member("counter_unit", smp.Unit)
+	s.member("counter_volume", smp.Volume)
+	s.str("message_id", smp.ID)
+	s.member("monotonic_time", smp.MonotonicTime)
+	s.member("project_id", smp.ProjectID)
+	s.member("resource_id", smp.ResourceID)
+	if smp.ResourceMetadata != nil {
+		s.member("resource_metadata", smp.ResourceMetadata)
+	}
+	s.str("source", smp.source())
+	s.member("timestamp", smp.Timestamp)
+	s.member("user_id", smp.UserID)
 	return s.finish()
 }
 
@@ -149,25 +170,42 @@ func (s *signer) keypairs(o *pyjson.Object) {
 	members := s.sorted(o)
 	for _, m := range members {
 		s.name = append(s.name[:base], m.Key...)
-		if v, ok := m.Value.(*pyjson.Object); ok && v != nil {
-			s.name = append(s.name, ':')
-			s.keypairs(v)
-			continue
-		}
-		if string(s.name) == SignatureKey {
-			continue
-		}
-		// The pairs are gathered and hashed at once: the HMAC of the
-		// concatenation is the HMAC of the successive updates.
-		s.buf = append(s.buf, s.name...)
-		if l, ok := m.Value.([]pyjson.Value); ok {
-			s.buf = s.appendDecodedList(s.buf, l)
-		} else {
-			s.buf = pyjson.AppendStr(s.buf, m.Value)
-		}
+		s.value(m.Value)
 	}
 	s.release(members)
 	s.name = s.name[:base]
+}
+
+// value feeds the pairs of a member named s.name whose value is v.
+func (s *signer) value(v pyjson.Value) {
+	if o, ok := v.(*pyjson.Object); ok && o != nil {
+		s.name = append(s.name, ':')
+		s.keypairs(o)
+		return
+	}
+	if string(s.name) == SignatureKey {
+		return
+	}
+	// The pairs are gathered and hashed at once: the HMAC of the
+	// concatenation is the HMAC of the successive updates.
+	s.buf = append(s.buf, s.name...)
+	if l, ok := v.([]pyjson.Value); ok {
+		s.buf = s.appendDecodedList(s.buf, l)
+	} else {
+		s.buf = pyjson.AppendStr(s.buf, v)
+	}
+}
+
+// member feeds the pairs of the top-level member name: v.
+func (s *signer) member(name string, v pyjson.Value) {
+	s.name = append(s.name[:0], name...)
+	s.value(v)
+}
+
+// str feeds the pair of the top-level member name: str (a string, unboxed).
+func (s *signer) str(name, str string) {
+	s.buf = append(s.buf, name...)
+	s.buf = append(s.buf, str...)
 }
 
 // sorted returns o's members in Python's sorted(d.items()) order, without

@@ -181,19 +181,26 @@ func (n *Notifier) PublishSamples(ctx context.Context, samples []pipeline.Sample
 	if len(samples) == 0 || n.noop {
 		return nil
 	}
-	values := make([]pyjson.Value, len(samples))
+	// Written straight from the samples (Sample.AppendMessage), signed once.
+	all := &payload{samples: samples, signatures: make([]string, len(samples))}
 	for i := range samples {
-		values[i] = samples[i].Message(n.secret)
+		all.signatures[i] = pipeline.SampleSignature(n.secret, &samples[i])
 	}
-	if err := n.send(ctx, n.eventType, &payload{values: values}); err != nil {
+	if err := n.send(ctx, n.eventType, all); err != nil {
 		return err
 	}
 	if !n.perMeterTopic {
 		return nil
 	}
-	byMeter := map[string][]pyjson.Value{}
+	byMeter := map[string]*payload{}
 	for i := range samples {
-		byMeter[samples[i].Name] = append(byMeter[samples[i].Name], values[i])
+		p := byMeter[samples[i].Name]
+		if p == nil {
+			p = &payload{}
+			byMeter[samples[i].Name] = p
+		}
+		p.samples = append(p.samples, samples[i])
+		p.signatures = append(p.signatures, all.signatures[i])
 	}
 	names := make([]string, 0, len(byMeter))
 	for k := range byMeter {
@@ -201,7 +208,7 @@ func (n *Notifier) PublishSamples(ctx context.Context, samples []pipeline.Sample
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := n.send(ctx, n.eventType+"."+name, &payload{values: byMeter[name]}); err != nil {
+		if err := n.send(ctx, n.eventType+"."+name, byMeter[name]); err != nil {
 			return err
 		}
 	}
@@ -222,22 +229,30 @@ func (n *Notifier) PublishEvents(ctx context.Context, events []pipeline.Event) e
 	return n.send(ctx, n.eventType, p)
 }
 
-// payload is the list a message carries: values (samples' messages), or
-// events with their signatures, written without building their messages.
+// payload is the list a message carries: samples or events with their
+// signatures, written without building their messages (or, from Encode,
+// values).
 type payload struct {
 	values     []pyjson.Value
+	samples    []pipeline.Sample
 	events     []pipeline.Event
-	signatures []string
+	signatures []string // of the samples or events
 }
 
-func (p *payload) len() int { return len(p.values) + len(p.events) }
+func (p *payload) len() int { return len(p.values) + len(p.samples) + len(p.events) }
 
 // appendMember appends the member "payload": [...] in w's form.
 func (p *payload) appendMember(b []byte, w *pyjson.ObjectWriter) []byte {
-	if p.events == nil {
+	if p.values != nil {
 		return w.List(b, "payload", p.values)
 	}
 	b = append(w.Key(b, "payload"), '[')
+	for i := range p.samples {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = p.samples[i].AppendMessage(b, w, p.signatures[i])
+	}
 	for i := range p.events {
 		if i > 0 {
 			b = append(b, ", "...)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openstack-go/agent-notification/internal/uuid"
 	"github.com/openstack-go/agent-notification/pipeline"
 	"github.com/openstack-go/agent-notification/pipeline/pyjson"
 )
@@ -197,14 +198,14 @@ func TestComponentLifecycle(t *testing.T) {
 // publishing: four signed sample dicts, encoded inside the oslo envelope.
 func BenchmarkEncodeSamples(b *testing.B) {
 	samples := []pipeline.Sample{testSample(0), testSample(1), testSample(2), testSample(3)}
-	payload := make([]pyjson.Value, len(samples))
 	var buf []byte
 	b.ReportAllocs()
 	for b.Loop() {
+		p := &payload{samples: samples, signatures: make([]string, len(samples))}
 		for i := range samples {
-			payload[i] = samples[i].Message("secret")
+			p.signatures[i] = pipeline.SampleSignature("secret", &samples[i])
 		}
-		buf = Encode(buf[:0], "telemetry.publisher.h", "metering", payload, time.Now(), true)
+		buf = encode(buf[:0], uuid.New(), uuid.NewHex(), "telemetry.publisher.h", "metering", p, PythonTime(time.Now()), true)
 	}
 	b.SetBytes(int64(len(buf)))
 }
