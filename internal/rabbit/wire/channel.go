@@ -30,6 +30,13 @@ type Channel struct {
 
 	conf confirms // publisher confirms (publish.go)
 
+	// shut: channel.close or its close-ok was written; nothing more may be
+	// written on the channel (the broker would take a frame after it for
+	// one on a channel not open, and close the connection). Guarded by the
+	// connection's write lock, under which it is set in the same critical
+	// section as that frame is written.
+	shut bool
+
 	// The reader's state (only the reader goroutine touches it): the
 	// delivery whose content is being read.
 	expect byte // frameHeader or frameBody while content is due, else 0
@@ -103,6 +110,12 @@ func (ch *Channel) end(err error) {
 
 // call sends a synchronous method and waits for its reply.
 func (ch *Channel) call(class, method, want uint16, args func(*encoder)) ([]byte, error) {
+	return ch.callThen(class, method, want, args, nil)
+}
+
+// callThen is call, running sent (when not nil) under the connection's write
+// lock right after the method is written.
+func (ch *Channel) callThen(class, method, want uint16, args func(*encoder), sent func()) ([]byte, error) {
 	ch.rpc.Lock()
 	defer ch.rpc.Unlock()
 	select {
@@ -111,7 +124,17 @@ func (ch *Channel) call(class, method, want uint16, args func(*encoder)) ([]byte
 	case <-ch.reply: // stale: an answer nobody waited for
 	default:
 	}
-	if err := ch.c.writeMethod(ch.id, class, method, args); err != nil {
+	c := ch.c
+	c.wmu.Lock()
+	var err error = amqp.ErrClosed
+	if !ch.shut {
+		c.wbuf = appendMethod(c.wbuf[:0], ch.id, class, method, args)
+		if err = c.writeLocked(c.wbuf); err == nil && sent != nil {
+			sent()
+		}
+	}
+	c.wmu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	select {
@@ -123,6 +146,41 @@ func (ch *Channel) call(class, method, want uint16, args func(*encoder)) ([]byte
 	case <-ch.done:
 		return nil, ch.err
 	}
+}
+
+// write sends a method on the channel unless it is shut.
+func (ch *Channel) write(class, method uint16, args func(*encoder)) error {
+	c := ch.c
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if ch.shut {
+		return amqp.ErrClosed
+	}
+	c.wbuf = appendMethod(c.wbuf[:0], ch.id, class, method, args)
+	return c.writeLocked(c.wbuf)
+}
+
+// writeLast sends channel.close or close-ok: the channel's last frame.
+func (ch *Channel) writeLast(class, method uint16, args func(*encoder)) error {
+	c := ch.c
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if ch.shut {
+		return nil // the closes crossed: ours or its answer is out already
+	}
+	ch.shut = true
+	c.wbuf = appendMethod(c.wbuf[:0], ch.id, class, method, args)
+	return c.writeLocked(c.wbuf)
+}
+
+// ignoreShut drops the error of an answer the reader could not send on a
+// channel being closed: the channel's end is under way, not the
+// connection's.
+func ignoreShut(err error) error {
+	if err == amqp.ErrClosed {
+		return nil
+	}
+	return err
 }
 
 // DeclareOptions are the flags and arguments of exchange.declare and
@@ -198,7 +256,7 @@ func (ch *Channel) declare(class, method, want uint16, noWait bool, args func(*e
 			return ch.err
 		default:
 		}
-		return ch.c.writeMethod(ch.id, class, method, args)
+		return ch.write(class, method, args)
 	}
 	_, err := ch.call(class, method, want, args)
 	return err
@@ -305,6 +363,9 @@ func (ch *Channel) settle(method uint16, tag uint64, b1, b2 bool) error {
 	c := ch.c
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if ch.shut {
+		return amqp.ErrClosed
+	}
 	e, start := beginMethod(c.wbuf[:0], ch.id, classBasic, method)
 	e.longlong(tag)
 	if method == basicNack {
@@ -334,7 +395,7 @@ func (ch *Channel) Close() error {
 	}
 	if !ch.closing { // else another Close sent it: wait with it
 		ch.closing = true
-		err := ch.c.writeMethod(ch.id, classChannel, channelClose, func(e *encoder) {
+		err := ch.writeLast(classChannel, channelClose, func(e *encoder) {
 			e.short(replySuccess)
 			e.shortstr("closing")
 			e.short(0)
@@ -377,7 +438,7 @@ func (ch *Channel) method(p []byte) error {
 		ch.mu.Lock()
 		ch.brokerClosed = true
 		crossed := ch.closing
-		err := ch.c.writeMethod(ch.id, classChannel, channelCloseOk, nil)
+		err := ch.writeLast(classChannel, channelCloseOk, nil)
 		ch.mu.Unlock()
 		if !crossed {
 			ch.c.forget(ch)
@@ -390,7 +451,7 @@ func (ch *Channel) method(p []byte) error {
 		return nil
 	case classChannel<<16 | channelFlow:
 		active := d.octet()&1 != 0
-		return ch.c.writeMethod(ch.id, classChannel, channelFlowOk, func(e *encoder) { e.bits(active) })
+		return ignoreShut(ch.write(classChannel, channelFlowOk, func(e *encoder) { e.bits(active) }))
 	case classBasic<<16 | basicCancel:
 		// The broker cancelled a consumer (its queue was deleted, …).
 		tag := d.shortstr()
@@ -400,7 +461,7 @@ func (ch *Channel) method(p []byte) error {
 		}
 		ch.endConsumer(tag)
 		if !noWait {
-			return ch.c.writeMethod(ch.id, classBasic, basicCancelOk, func(e *encoder) { e.shortstr(tag) })
+			return ignoreShut(ch.write(classBasic, basicCancelOk, func(e *encoder) { e.shortstr(tag) }))
 		}
 		return nil
 	case classBasic<<16 | basicAck, classBasic<<16 | basicNack:

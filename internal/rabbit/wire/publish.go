@@ -74,15 +74,17 @@ type confirms struct {
 
 // Confirm puts the channel in confirm mode.
 func (ch *Channel) Confirm() error {
-	if _, err := ch.call(classConfirm, confirmSelect, confirmSelectOk, func(e *encoder) { e.bits(false) }); err != nil {
-		return err
-	}
-	ch.conf.mu.Lock()
-	if !ch.conf.on {
-		ch.conf.on, ch.conf.next, ch.conf.head = true, 1, 1
-	}
-	ch.conf.mu.Unlock()
-	return nil
+	_, err := ch.callThen(classConfirm, confirmSelect, confirmSelectOk, func(e *encoder) { e.bits(false) }, func() {
+		// Numbering starts with the first message written after
+		// confirm.select: set it in the same critical section, so a
+		// concurrent Publish is numbered as the broker numbers it.
+		ch.conf.mu.Lock()
+		if !ch.conf.on {
+			ch.conf.on, ch.conf.next, ch.conf.head = true, 1, 1
+		}
+		ch.conf.mu.Unlock()
+	})
+	return err
 }
 
 // Publish publishes msg to exchange with the routing key (not mandatory, not
@@ -98,6 +100,9 @@ func (ch *Channel) Publish(exchange, key string, msg *amqp.Publishing) (*Confirm
 	c := ch.c
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if ch.shut {
+		return nil, amqp.ErrClosed
+	}
 	// Frames first: an error encoding the properties sends nothing.
 	e, start := beginMethod(c.wbuf[:0], ch.id, classBasic, basicPublish)
 	e.short(0)
@@ -187,6 +192,11 @@ func appendContent(dst []byte, channel uint16, frameMax uint32, msg *amqp.Publis
 	e.b[at], e.b[at+1] = byte(flags>>8), byte(flags)
 	dst = e.b
 	size := len(dst) - start - 7
+	if size > int(frameMax)-8 {
+		// A content header cannot be split: the broker would close the
+		// connection.
+		return dst[:start], fmt.Errorf("publish: the message's properties take %d octets, more than a frame holds (%d)", size, int(frameMax)-8)
+	}
 	dst[start+3], dst[start+4], dst[start+5], dst[start+6] = byte(size>>24), byte(size>>16), byte(size>>8), byte(size)
 	dst = append(dst, frameEnd)
 	max := int(frameMax) - 8
