@@ -146,10 +146,10 @@ func TestPaceReadsFindsTheSocket(t *testing.T) {
 	}
 }
 
-// Workers share the stream: the pace grows with them (1 ms each, at most 4),
+// Workers share the stream: the pace grows with them (2 ms each, at most 4),
 // and the settings derived from the configuration carry it.
 func TestReadPaceFollowsWorkers(t *testing.T) {
-	for workers, want := range map[int]time.Duration{0: time.Millisecond, 1: time.Millisecond, 2: 2 * time.Millisecond, 3: 3 * time.Millisecond, 4: 4 * time.Millisecond, 16: 4 * time.Millisecond} {
+	for workers, want := range map[int]time.Duration{0: 2 * time.Millisecond, 1: 2 * time.Millisecond, 2: 4 * time.Millisecond, 3: 4 * time.Millisecond, 16: 4 * time.Millisecond} {
 		if got := ReadPaceFor(workers); got != want {
 			t.Errorf("ReadPaceFor(%d) = %v, want %v", workers, got, want)
 		}
