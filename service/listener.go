@@ -30,7 +30,8 @@ const (
 // Handler processes one delivery and says what to do with it — for Reject,
 // also why (a label of the rejected counter, e.g. ReasonInvalidJSON). It is
 // called concurrently, at most Workers at a time per listener; it must return
-// promptly once ctx is cancelled.
+// promptly once ctx is cancelled. d is only valid during the call: the
+// handler (and its Wait) may keep d's fields, Body included, not d.
 //
 // Instead of waiting for its publishers' confirms it may return a non-nil
 // wait: the listener runs it on a goroutine of its own (see waiters) while the
@@ -375,7 +376,11 @@ func (l *Listener) behindLimit() int {
 // handle is handler goroutine i: it runs the handler on each delivery and
 // hands the outcome to the acker, or the handler's Wait to waits.
 func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, dead *atomic.Bool, waits *waiters) {
-	for d := range jobs {
+	// One Delivery per handler goroutine, reused: the handler gets its
+	// address, which made a variable per iteration escape — a heap copy of
+	// every delivery (Handler must not keep the pointer).
+	var d amqp.Delivery
+	for d = range jobs {
 		if dead.Load() {
 			continue
 		}
