@@ -71,10 +71,15 @@ type Conn struct {
 	// Server holds the broker's server-properties.
 	Server amqp.Table
 
-	wmu       sync.Mutex
-	wbuf      []byte
-	werr      error
-	lastWrite atomic.Int64 // unix nanoseconds of the last frame written
+	wmu  sync.Mutex
+	wbuf []byte
+	werr error
+	// wrote is set by every write and cleared by each beat; tick counts the
+	// beats (every half heartbeat interval): with them neither the writes
+	// nor the reader read the clock (time.Now per frame and per write was 2 %
+	// of the agent's CPU).
+	wrote atomic.Bool
+	tick  atomic.Uint32
 
 	mu       sync.Mutex
 	channels map[uint16]*Channel
@@ -127,7 +132,6 @@ func Open(ctx context.Context, nc net.Conn, cfg Config) (*Conn, error) {
 		}
 		return nil, err
 	}
-	c.lastWrite.Store(time.Now().UnixNano())
 	go c.readLoop()
 	if c.heartbeat > 0 {
 		go c.beat()
@@ -365,7 +369,7 @@ func (c *Conn) writeLocked(frames []byte) error {
 		c.fail(c.werr)
 		return c.werr
 	}
-	c.lastWrite.Store(time.Now().UnixNano())
+	c.wrote.Store(true)
 	return nil
 }
 
@@ -378,7 +382,9 @@ func (c *Conn) writeMethod(channel, class, method uint16, args func(*encoder)) e
 	return err
 }
 
-// beat sends a heartbeat whenever nothing was written for half the interval.
+// beat ticks every half heartbeat interval: it sends a heartbeat when
+// nothing was written since the previous tick, and counts the tick for the
+// reader's deadline.
 func (c *Conn) beat() {
 	t := time.NewTicker(c.heartbeat / 2)
 	defer t.Stop()
@@ -386,8 +392,9 @@ func (c *Conn) beat() {
 		select {
 		case <-c.done:
 			return
-		case now := <-t.C:
-			if now.UnixNano()-c.lastWrite.Load() >= int64(c.heartbeat/2) {
+		case <-t.C:
+			c.tick.Add(1)
+			if !c.wrote.Swap(false) {
 				if c.write(heartbeatFrame) != nil {
 					return
 				}
@@ -435,16 +442,16 @@ func truncate(s string, n int) string {
 
 // read is the reader: it returns the reason the connection ended.
 func (c *Conn) read() error {
-	var deadlineSet time.Time
-	refresh := min(time.Second, c.heartbeat/2)
+	lastTick, first := uint32(0), true
 	for {
 		if c.heartbeat > 0 {
 			// The broker is dead after three silent intervals; moving the
-			// deadline every half interval (at most every second) is
-			// enough for that.
-			if now := time.Now(); now.Sub(deadlineSet) >= refresh {
-				_ = c.nc.SetReadDeadline(now.Add(3 * c.heartbeat))
-				deadlineSet = now
+			// deadline at the first frame after each beat (every half
+			// interval) is enough for that, and a reader that was busy
+			// handing over a delivery moves it before reading again.
+			if t := c.tick.Load(); t != lastTick || first {
+				_ = c.nc.SetReadDeadline(time.Now().Add(3 * c.heartbeat))
+				lastTick, first = t, false
 			}
 		}
 		h, err := c.fr.next()
