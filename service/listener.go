@@ -279,7 +279,10 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	// acker.
 	acks := newAcker(ch, &l.Stats, l.behindLimit())
 	var dead atomic.Bool // the channel failed: what is still buffered cannot be acked
+	// jobs is never closed: the reader may still be handing a delivery over
+	// when a consume fails; quit ends the handlers and such a hand-over.
 	jobs := make(chan amqp.Delivery)
+	quit := make(chan struct{})
 	var handlers sync.WaitGroup
 	waits := &waiters{idle: make(chan pendingWait), run: func(w pendingWait) {
 		out, reason := w.wait(l.workCtx)
@@ -287,7 +290,7 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	}}
 	l.waits.Store(waits)
 	for i := range l.concurrency {
-		handlers.Go(func() { l.handle(i, acks, jobs, &dead, waits) })
+		handlers.Go(func() { l.handle(i, acks, jobs, quit, &dead, waits) })
 	}
 	// drain waits for the consumers to end, then for every delivery they
 	// handed over to be handled and settled.
@@ -296,7 +299,7 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 		for _, e := range ended {
 			<-e
 		}
-		close(jobs)
+		close(quit)
 		handlers.Wait()
 		waits.close()
 		acks.finish()
@@ -306,7 +309,10 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 		tag := "agent-notification-" + strconv.Itoa(i) + "-" + q
 		e, err := ch.Consume(q, tag, func(d *amqp.Delivery) {
 			if !dead.Load() {
-				jobs <- *d
+				select {
+				case jobs <- *d:
+				case <-quit: // dropped: the broker redelivers it
+				}
 			}
 		})
 		if err != nil {
@@ -344,6 +350,15 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 		}
 	}
 	l.consuming.Store(false)
+	if chErr == nil && ctx.Err() == nil {
+		// The consumers ended before Done was seen: say why.
+		switch {
+		case ch.IsClosed():
+			chErr = fmt.Errorf("channel closed: %v", ch.Err())
+		case conn.Err() != nil:
+			chErr = fmt.Errorf("connection closed: %v", conn.Err())
+		}
+	}
 	if chErr != nil {
 		// The consumers ended with the channel; what was handed over but not
 		// yet handled is dropped (it cannot be acked: the broker redelivers
@@ -352,6 +367,11 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	}
 	drain()
 	_ = ch.Close()
+	if chErr == nil && ctx.Err() == nil {
+		// The channel lives but the broker cancelled every consumer: what
+		// they handed over was processed and acked; reconnect.
+		return errors.New("the broker cancelled every consumer (queues deleted?)")
+	}
 	return chErr
 }
 
@@ -375,12 +395,17 @@ func (l *Listener) behindLimit() int {
 
 // handle is handler goroutine i: it runs the handler on each delivery and
 // hands the outcome to the acker, or the handler's Wait to waits.
-func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, dead *atomic.Bool, waits *waiters) {
+func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, quit <-chan struct{}, dead *atomic.Bool, waits *waiters) {
 	// One Delivery per handler goroutine, reused: the handler gets its
 	// address, which made a variable per iteration escape — a heap copy of
 	// every delivery (Handler must not keep the pointer).
 	var d amqp.Delivery
-	for d = range jobs {
+	for {
+		select {
+		case d = <-jobs:
+		case <-quit:
+			return
+		}
 		if dead.Load() {
 			continue
 		}

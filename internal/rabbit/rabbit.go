@@ -251,10 +251,14 @@ func DialWire(ctx context.Context, eps []Endpoint, start int, s Settings) (*wire
 		if err != nil {
 			return nil, err
 		}
+		// The TLS and AMQP handshakes together are bounded: a peer that
+		// accepts TCP but never answers must not stop the failover.
+		hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+		defer cancel()
 		var nc net.Conn = socket
 		if ep.TLS {
 			tc := tls.Client(socket, tlsFor(ep, s))
-			if err := tc.HandshakeContext(ctx); err != nil {
+			if err := tc.HandshakeContext(hctx); err != nil {
 				_ = socket.Close()
 				return nil, err
 			}
@@ -264,7 +268,7 @@ func DialWire(ctx context.Context, eps []Endpoint, start int, s Settings) (*wire
 		if s.ConnectionName != "" {
 			props = amqp.Table{"connection_name": s.ConnectionName}
 		}
-		c, err := wire.Open(ctx, nc, wire.Config{User: ep.User, Password: ep.Password, VHost: ep.VHost, Heartbeat: s.Heartbeat, Properties: props})
+		c, err := wire.Open(hctx, nc, wire.Config{User: ep.User, Password: ep.Password, VHost: ep.VHost, Heartbeat: s.Heartbeat, Properties: props})
 		if err != nil {
 			return nil, err
 		}
@@ -276,6 +280,10 @@ func DialWire(ctx context.Context, eps []Endpoint, start int, s Settings) (*wire
 		return c, nil
 	})
 }
+
+// handshakeTimeout bounds the TLS and AMQP handshakes of DialWire (amqp091's
+// own default for its handshake); a variable for the tests.
+var handshakeTimeout = 30 * time.Second
 
 // dialEach tries the endpoints in turn from index start with dial and
 // returns the first connection made and its endpoint's index.

@@ -2,7 +2,9 @@ package rabbit
 
 import (
 	"context"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +162,43 @@ func TestReadPaceFollowsWorkers(t *testing.T) {
 		if s.ReadPace != want {
 			t.Errorf("workers = %d: settings pace %v, want %v", workers, s.ReadPace, want)
 		}
+	}
+}
+
+// A peer that accepts TCP but never completes the TLS handshake does not
+// hold DialWire: the handshake is bounded and the next endpoint is tried.
+func TestDialWireBoundsTheHandshake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // silent until the test ends
+		}
+	}()
+	old := handshakeTimeout
+	handshakeTimeout = 300 * time.Millisecond
+	defer func() { handshakeTimeout = old }()
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	p, _ := strconv.Atoi(port)
+	eps := []Endpoint{{Host: host, Port: p, User: "guest", Password: "guest", VHost: "/", TLS: true}, {Host: host, Port: p, User: "guest", Password: "guest", VHost: "/"}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // unbounded, it would end here
+	defer cancel()
+	start := time.Now()
+	_, _, err = DialWire(ctx, eps, 0, Settings{})
+	if err == nil {
+		t.Fatal("DialWire succeeded against a silent peer")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("DialWire took %v against silent peers (handshake bound %v each)", d, handshakeTimeout)
+	}
+	if !strings.Contains(err.Error(), "amqps://") || !strings.Contains(err.Error(), "amqp://") {
+		t.Errorf("both endpoints must be tried and named: %v", err)
 	}
 }

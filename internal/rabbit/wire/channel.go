@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,6 +37,11 @@ type Channel struct {
 	// connection's write lock, under which it is set in the same critical
 	// section as that frame is written.
 	shut bool
+	// closeOkSent: our close-ok to the broker's channel.close is out. When
+	// the closes cross, the peer that sent channel.close still answers the
+	// other's with close-ok (RabbitMQ waits for it), so close-ok may follow
+	// our own channel.close, once.
+	closeOkSent bool
 
 	// The reader's state (only the reader goroutine touches it): the
 	// delivery whose content is being read.
@@ -140,7 +146,11 @@ func (ch *Channel) callThen(class, method, want uint16, args func(*encoder), sen
 	select {
 	case r := <-ch.reply:
 		if r.class != class || r.method != want {
-			return nil, protocolError(replyCommandInv, fmt.Sprintf("the broker answered %d.%d with %d.%d", class, method, r.class, r.method))
+			// The requests and replies are out of step: nothing later on
+			// this connection can be trusted.
+			e := protocolError(replyCommandInv, fmt.Sprintf("the broker answered %d.%d with %d.%d", class, method, r.class, r.method))
+			c.fail(e)
+			return nil, e
 		}
 		return r.args, nil
 	case <-ch.done:
@@ -160,13 +170,20 @@ func (ch *Channel) write(class, method uint16, args func(*encoder)) error {
 	return c.writeLocked(c.wbuf)
 }
 
-// writeLast sends channel.close or close-ok: the channel's last frame.
+// writeLast sends channel.close or close-ok, after which nothing else is
+// written on the channel: channel.close unless the channel is shut already,
+// close-ok once, even after our own channel.close (the closes crossed).
 func (ch *Channel) writeLast(class, method uint16, args func(*encoder)) error {
 	c := ch.c
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if ch.shut {
-		return nil // the closes crossed: ours or its answer is out already
+	if method == channelCloseOk {
+		if ch.closeOkSent {
+			return nil
+		}
+		ch.closeOkSent = true
+	} else if ch.shut {
+		return nil // the broker closed it first and was answered
 	}
 	ch.shut = true
 	c.wbuf = appendMethod(c.wbuf[:0], ch.id, class, method, args)
@@ -314,12 +331,10 @@ func (ch *Channel) Consume(queue, tag string, deliver func(*amqp.Delivery)) (<-c
 		e.long(0)                          // arguments: empty table
 	})
 	if err != nil {
-		ch.mu.Lock()
-		if ch.consumers[tag] == k {
-			delete(ch.consumers, tag)
-			close(k.ended)
-		}
-		ch.mu.Unlock()
+		// Every failure of the call ends the channel or the connection, and
+		// with it the consumer: its ended channel is closed by the reader,
+		// after any delivery it was handing over (closing it here could
+		// precede one).
 		return nil, err
 	}
 	return k.ended, nil
@@ -545,6 +560,10 @@ func (ch *Channel) deliver(d *decoder) error {
 	return nil
 }
 
+// firstBody is the most memory a content header alone makes the reader take
+// for its body; a larger body grows as its frames arrive.
+const firstBody = 1 << 20
+
 // maxBody bounds the body of one delivery (RabbitMQ's own largest
 // max_message_size is 512 MiB).
 const maxBody = 512 << 20
@@ -619,7 +638,9 @@ func (ch *Channel) header(p []byte) error {
 	}
 	ch.size, ch.off = size, 0
 	if ch.cons != nil {
-		v.Body = make([]byte, size)
+		// The size is the broker's word: memory beyond firstBody is only
+		// taken as body frames arrive.
+		v.Body = make([]byte, 0, min(size, firstBody))
 	}
 	if size == 0 {
 		ch.finish()
@@ -639,7 +660,13 @@ func (ch *Channel) body(h frameHead) error {
 	}
 	var err error
 	if ch.cons != nil {
-		err = ch.c.fr.readBody(h, ch.dlv.Body[ch.off:ch.off+uint64(h.size)])
+		b := ch.dlv.Body
+		if n := len(b) + int(h.size); n > cap(b) {
+			b = slices.Grow(b, int(min(ch.size, max(2*uint64(cap(b)), uint64(n))))-len(b))
+		}
+		b = b[:len(b)+int(h.size)]
+		ch.dlv.Body = b
+		err = ch.c.fr.readBody(h, b[len(b)-int(h.size):])
 	} else {
 		err = ch.c.fr.skip(h)
 	}

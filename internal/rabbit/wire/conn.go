@@ -321,19 +321,34 @@ func (c *Conn) Close() error {
 		c.mu.Lock()
 		c.closing = true
 		c.mu.Unlock()
-		err := c.write(appendMethod(nil, 0, classConnection, connectionClose, func(e *encoder) {
-			e.short(replySuccess)
-			e.shortstr("closing")
-			e.short(0)
-			e.short(0)
-		}))
-		if err == nil {
-			t := time.NewTimer(closeTimeout)
+		// Bounded even when a writer holds the write lock, blocked by a
+		// broker that stopped reading (a resource alarm): the write is
+		// tried on a goroutine of its own, and closing the socket at the
+		// deadline releases both.
+		t := time.NewTimer(closeTimeout)
+		defer t.Stop()
+		sent := make(chan error, 1)
+		go func() {
+			sent <- c.write(appendMethod(nil, 0, classConnection, connectionClose, func(e *encoder) {
+				e.short(replySuccess)
+				e.shortstr("closing")
+				e.short(0)
+				e.short(0)
+			}))
+		}()
+	wait:
+		for {
 			select {
+			case err := <-sent:
+				if err != nil {
+					break wait
+				}
+				sent = nil // written: wait for close-ok
 			case <-c.done:
+				break wait
 			case <-t.C:
+				break wait
 			}
-			t.Stop()
 		}
 		c.fail(amqp.ErrClosed)
 	})
@@ -416,14 +431,17 @@ func (c *Conn) readLoop() {
 	c.channels = map[uint16]*Channel{}
 	c.mu.Unlock()
 	var pe *amqp.Error
-	if errors.As(err, &pe) && !pe.Server && pe.Code != 0 && pe != amqp.ErrClosed {
-		// A protocol error of the broker's: tell it before hanging up.
-		_ = c.writeMethod(0, classConnection, connectionClose, func(e *encoder) {
+	if errors.As(err, &pe) && !pe.Server && pe.Code != 0 && pe != amqp.ErrClosed && c.wmu.TryLock() {
+		// A protocol error of the broker's: tell it before hanging up (best
+		// effort: never wait for a writer blocked by the broker).
+		c.wbuf = appendMethod(c.wbuf[:0], 0, classConnection, connectionClose, func(e *encoder) {
 			e.short(uint16(pe.Code))
 			e.shortstr(truncate(pe.Reason, 255))
 			e.short(0)
 			e.short(0)
 		})
+		_ = c.writeLocked(c.wbuf)
+		c.wmu.Unlock()
 	}
 	_ = c.nc.Close()
 	for _, ch := range chans {

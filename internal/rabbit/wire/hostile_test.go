@@ -626,16 +626,20 @@ func TestCloseWithoutCloseOk(t *testing.T) {
 
 // TestChannelCloseCrossing: the client closes a channel while the server
 // closes it too (its channel.close crosses ours, and it then answers ours
-// with close-ok, AMQP 0-9-1 §4.2.7 / RabbitMQ). The channel ends; the
-// connection must survive.
+// with close-ok, AMQP 0-9-1 §4.2.7 / RabbitMQ). The client answers the
+// server's close with close-ok all the same (RabbitMQ waits for it before it
+// frees the channel id); the channel ends; the connection must survive.
 func TestChannelCloseCrossing(t *testing.T) {
 	t.Parallel()
 	closed := make(chan int, 1)
+	answered := make(chan bool, 1)
 	addr := startFake(t, func(f *fakeServer) {
 		f.handshake(tune{})
 		f.serve(func(fr fakeFrame) bool { return fr.is(20, 10) })
 		f.expect(20, 40)
 		f.send(closeFrame(1, 406, "PRECONDITION_FAILED - unknown delivery tag 99"), methodFrame(1, 20, 41))
+		fr, ok := f.serve(func(fr fakeFrame) bool { return fr.is(20, 41) || fr.is(10, 50) })
+		answered <- ok && fr.is(20, 41) && fr.channel == 1
 		if fr, ok := f.serve(func(fr fakeFrame) bool { return fr.is(10, 50) }); ok {
 			closed <- int(binary.BigEndian.Uint16(fr.payload[4:]))
 		} else {
@@ -663,6 +667,9 @@ func TestChannelCloseCrossing(t *testing.T) {
 		t.Fatalf("a new channel: %v", err)
 	}
 	c.Close()
+	if !<-answered {
+		t.Error("the client did not answer the server's channel.close with close-ok")
+	}
 	if code := <-closed; code != 200 {
 		t.Errorf("the client closed the connection with code %d, want 200", code)
 	}
@@ -711,4 +718,55 @@ func TestServerRequests(t *testing.T) {
 	if c.Err() != nil || ch.Err() != nil {
 		t.Fatalf("connection %v, channel %v", c.Err(), ch.Err())
 	}
+}
+
+// TestCloseWhileWriterBlocked: a broker that stops reading (a resource
+// alarm) leaves a publisher blocked in its write, holding the write lock;
+// Close still returns within its bound, and releases the publisher.
+func TestCloseWhileWriterBlocked(t *testing.T) {
+	t.Parallel()
+	stop := make(chan struct{})
+	addr := startFake(t, func(f *fakeServer) {
+		f.handshake(tune{})
+		f.serve(func(fr fakeFrame) bool { return fr.is(20, 10) })
+		<-stop // reads nothing more: the client's writes back up
+	})
+	defer close(stop)
+	c := mustOpenFake(t, addr, Config{})
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, 100<<10)
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for {
+			if _, err := ch.Publish("", "q", &amqp.Publishing{Body: body}); err != nil {
+				return
+			}
+		}
+	}()
+	// Wait until the publisher is blocked in a write (the lock is held).
+	deadline := time.Now().Add(10 * time.Second)
+	for c.wmu.TryLock() {
+		c.wmu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the publisher never blocked")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if c.wmu.TryLock() {
+		c.wmu.Unlock()
+		t.Fatal("the publisher is not blocked in a write")
+	}
+	start := time.Now()
+	closed := make(chan struct{})
+	go func() { c.Close(); close(closed) }()
+	waitClosed(t, closed, closeTimeout+3*time.Second, "Close with a blocked writer")
+	if d := time.Since(start); d < closeTimeout-500*time.Millisecond {
+		t.Errorf("Close returned after %v, before its bound (%v): was the writer really blocked?", d, closeTimeout)
+	}
+	waitClosed(t, published, 3*time.Second, "the blocked publisher's return")
 }

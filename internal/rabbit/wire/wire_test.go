@@ -978,3 +978,39 @@ func TestAckUnknownTagThenClose(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeBodyGrows: a body larger than what a header alone may reserve
+// (firstBody) grows as its frames arrive and arrives whole; bodies just
+// under and over the bound too.
+func TestLargeBodyGrows(t *testing.T) {
+	t.Parallel()
+	raw := broker(t)
+	c := open(t, raw, Config{})
+	ch := channel(t, c)
+	if err := ch.QueueDeclare("q", DeclareOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sizes := []int{firstBody - 1, firstBody, firstBody + 1, 5*firstBody/2 + 7}
+	pc := amqpChannel(t, raw)
+	var want [][]byte
+	for i, n := range sizes {
+		b := make([]byte, n)
+		for j := range b {
+			b[j] = byte(i*31 + j*7)
+		}
+		want = append(want, b)
+		if err := pc.Publish("", "q", false, false, amqp.Publishing{Body: b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := newSink()
+	if _, err := ch.Consume("q", "c", s.deliver); err != nil {
+		t.Fatal(err)
+	}
+	got := s.wait(t, len(sizes), 20*time.Second)
+	for i := range sizes {
+		if !bytes.Equal(got[i].Body, want[i]) {
+			t.Errorf("body %d (%d octets): got %d octets, not the same", i, sizes[i], len(got[i].Body))
+		}
+	}
+}
