@@ -279,10 +279,11 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	// acker.
 	acks := newAcker(ch, &l.Stats, l.behindLimit())
 	var dead atomic.Bool // the channel failed: what is still buffered cannot be acked
-	// jobs is never closed: the reader may still be handing a delivery over
-	// when a consume fails; quit ends the handlers and such a hand-over.
+	// The reader may still be handing a delivery over when a consume fails:
+	// hand-overs hold feed, and jobs is closed under it once feeding ends.
 	jobs := make(chan amqp.Delivery)
-	quit := make(chan struct{})
+	var feed sync.Mutex
+	feeding := true // guarded by feed
 	var handlers sync.WaitGroup
 	waits := &waiters{idle: make(chan pendingWait), run: func(w pendingWait) {
 		out, reason := w.wait(l.workCtx)
@@ -290,7 +291,7 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	}}
 	l.waits.Store(waits)
 	for i := range l.concurrency {
-		handlers.Go(func() { l.handle(i, acks, jobs, quit, &dead, waits) })
+		handlers.Go(func() { l.handle(i, acks, jobs, &dead, waits) })
 	}
 	// drain waits for the consumers to end, then for every delivery they
 	// handed over to be handled and settled.
@@ -299,7 +300,10 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 		for _, e := range ended {
 			<-e
 		}
-		close(quit)
+		feed.Lock()
+		feeding = false
+		close(jobs)
+		feed.Unlock()
 		handlers.Wait()
 		waits.close()
 		acks.finish()
@@ -308,12 +312,14 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	for i, q := range l.topology.Queues() {
 		tag := "agent-notification-" + strconv.Itoa(i) + "-" + q
 		e, err := ch.Consume(q, tag, func(d *amqp.Delivery) {
-			if !dead.Load() {
-				select {
-				case jobs <- *d:
-				case <-quit: // dropped: the broker redelivers it
-				}
+			if dead.Load() {
+				return // dropped: the broker redelivers it
 			}
+			feed.Lock()
+			if feeding {
+				jobs <- *d // the handlers run until jobs closes: this ends
+			}
+			feed.Unlock()
 		})
 		if err != nil {
 			dead.Store(true)
@@ -395,17 +401,12 @@ func (l *Listener) behindLimit() int {
 
 // handle is handler goroutine i: it runs the handler on each delivery and
 // hands the outcome to the acker, or the handler's Wait to waits.
-func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, quit <-chan struct{}, dead *atomic.Bool, waits *waiters) {
+func (l *Listener) handle(i int, acks *acker, jobs <-chan amqp.Delivery, dead *atomic.Bool, waits *waiters) {
 	// One Delivery per handler goroutine, reused: the handler gets its
 	// address, which made a variable per iteration escape — a heap copy of
 	// every delivery (Handler must not keep the pointer).
 	var d amqp.Delivery
-	for {
-		select {
-		case d = <-jobs:
-		case <-quit:
-			return
-		}
+	for d = range jobs {
 		if dead.Load() {
 			continue
 		}
