@@ -315,20 +315,55 @@ func TestNotifierNackedByTheBroker(t *testing.T) {
 	}
 }
 
-// Events go out written straight from the Event (Event.AppendMessage): the
-// body on the wire is byte for byte the one encoding their Message dicts
-// gives, and their signatures verify.
-func TestNotifierPublishesEventsAsTheirMessages(t *testing.T) {
+// startSigned starts notifier://… (a telemetry secret set) on a fresh vhost
+// and returns it, its configuration and a channel to read its queues.
+func startSigned(t *testing.T, purpose Purpose, rawURL string) (Publisher, *conf.Config, *amqp.Channel) {
+	t.Helper()
 	amqpURL := rabbittest.VHost(t)
 	cfg := testConfig(t, rabbitURL(amqpURL))
 	cfg.Publisher.TelemetrySecret = "s3cret"
 	factories, _ := Factories()
 	ctx := context.Background()
-	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeEvent}, "notifier://")
+	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: purpose}, rawURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Shutdown(ctx)
+	t.Cleanup(func() { p.Shutdown(ctx) })
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, cfg, ch
+}
+
+// asEncoded returns the body encode writes for values with the ids,
+// publisher and timestamp of the published body; it fails the test unless
+// every value carries a valid signature.
+func asEncoded(t *testing.T, body []byte, values []pyjson.Value) []byte {
+	t.Helper()
+	env, _ := pyjson.Decode(body)
+	inner, _ := env.(*pyjson.Object).Get("oslo.message")
+	mv, _ := pyjson.Decode([]byte(inner.(string)))
+	m := mv.(*pyjson.Object)
+	get := func(k string) string { v, _ := m.Get(k); s, _ := v.(string); return s }
+	for j, v := range values {
+		if !pipeline.Verify("s3cret", v.(*pyjson.Object)) {
+			t.Errorf("value %d does not verify: %s", j, pyjson.Append(nil, v))
+		}
+	}
+	return encode(nil, get("message_id"), get("_unique_id"), get("publisher_id"), get("event_type"), &payload{values: values}, get("timestamp"), true)
+}
+
+// Events go out written straight from the Event (Event.AppendMessage): the
+// body on the wire is byte for byte the one encoding their Message dicts
+// gives, and their signatures verify.
+func TestNotifierPublishesEventsAsTheirMessages(t *testing.T) {
+	p, cfg, ch := startSigned(t, PurposeEvent, "notifier://")
 	raw := &pyjson.Object{}
 	raw.Set("payload", &pyjson.Object{Members: []pyjson.Member{{Key: "q\"", Value: []pyjson.Value{int64(1), "é"}}}})
 	events := []pipeline.Event{
@@ -339,37 +374,19 @@ func TestNotifierPublishesEventsAsTheirMessages(t *testing.T) {
 		}},
 		{MessageID: "m2", EventType: "image.update", Generated: "2026-11-25T10:00:01", Raw: raw},
 	}
-	if err := p.PublishEvents(ctx, events); err != nil {
+	if err := p.PublishEvents(context.Background(), events); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := amqp.Dial(amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, _ := conn.Channel()
 	d, ok, err := ch.Get(cfg.Publisher.EventTopic+".sample", true)
 	if err != nil || !ok {
 		t.Fatalf("get: %v %v", ok, err)
 	}
-	env, _ := pyjson.Decode(d.Body)
-	inner, _ := env.(*pyjson.Object).Get("oslo.message")
-	mv, _ := pyjson.Decode([]byte(inner.(string)))
-	m := mv.(*pyjson.Object)
-	get := func(k string) string { v, _ := m.Get(k); s, _ := v.(string); return s }
 	values := make([]pyjson.Value, len(events))
 	for i := range events {
 		values[i] = events[i].Message("s3cret")
 	}
-	want := encode(nil, get("message_id"), get("_unique_id"), get("publisher_id"), get("event_type"), &payload{values: values}, get("timestamp"), true)
-	if string(d.Body) != string(want) {
+	if want := asEncoded(t, d.Body, values); string(d.Body) != string(want) {
 		t.Fatalf("published\n%s\nwant\n%s", d.Body, want)
-	}
-	payloadV, _ := m.Get("payload")
-	for _, ev := range payloadV.([]pyjson.Value) {
-		if !pipeline.Verify("s3cret", ev.(*pyjson.Object)) {
-			t.Errorf("signature does not verify: %s", pyjson.Append(nil, ev))
-		}
 	}
 }
 
@@ -377,49 +394,25 @@ func TestNotifierPublishesEventsAsTheirMessages(t *testing.T) {
 // whole batch, then one per meter — is byte for byte the encoding of their
 // Message dicts, and their signatures verify.
 func TestNotifierPublishesSamplesAsTheirMessages(t *testing.T) {
-	amqpURL := rabbittest.VHost(t)
-	cfg := testConfig(t, rabbitURL(amqpURL))
-	cfg.Publisher.TelemetrySecret = "s3cret"
-	factories, _ := Factories()
-	ctx := context.Background()
-	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeSample}, "notifier://?per_meter_topic=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Shutdown(ctx)
+	p, cfg, ch := startSigned(t, PurposeSample, "notifier://?per_meter_topic=1")
 	a, b, c := testSample(0), testSample(1), testSample(2)
 	b.Name, b.Volume, b.UserID = "cpu", 1.5, nil
 	c.ResourceMetadata, c.Source = nil, ""
 	samples := []pipeline.Sample{a, b, c}
-	if err := p.PublishSamples(ctx, samples); err != nil {
+	if err := p.PublishSamples(context.Background(), samples); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := amqp.Dial(amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, _ := conn.Channel()
 	groups := [][]pipeline.Sample{samples, {b}, {a, c}} // all, then by meter name: cpu, memory
 	for i, group := range groups {
 		d, ok, err := ch.Get(cfg.Publisher.MeteringTopic+".sample", true)
 		if err != nil || !ok {
 			t.Fatalf("message %d: get: %v %v", i, ok, err)
 		}
-		env, _ := pyjson.Decode(d.Body)
-		inner, _ := env.(*pyjson.Object).Get("oslo.message")
-		mv, _ := pyjson.Decode([]byte(inner.(string)))
-		m := mv.(*pyjson.Object)
-		get := func(k string) string { v, _ := m.Get(k); s, _ := v.(string); return s }
 		values := make([]pyjson.Value, len(group))
 		for j := range group {
 			values[j] = group[j].Message("s3cret")
-			if !pipeline.Verify("s3cret", values[j].(*pyjson.Object)) {
-				t.Errorf("message %d: sample %d does not verify", i, j)
-			}
 		}
-		want := encode(nil, get("message_id"), get("_unique_id"), get("publisher_id"), get("event_type"), &payload{values: values}, get("timestamp"), true)
-		if string(d.Body) != string(want) {
+		if want := asEncoded(t, d.Body, values); string(d.Body) != string(want) {
 			t.Errorf("message %d published\n%s\nwant\n%s", i, d.Body, want)
 		}
 	}
