@@ -423,7 +423,10 @@ func (c *Conn) beat() {
 func (c *Conn) readLoop() {
 	err := c.read()
 	c.mu.Lock()
-	if c.failure == nil {
+	var se *amqp.Error
+	if c.failure == nil || (errors.As(err, &se) && se.Server) {
+		// The broker's own reason (connection.close) beats a write that
+		// failed as the broker hung up: it says why.
 		c.failure = err
 	}
 	err = c.failure

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -528,8 +529,15 @@ func TestPublishConnectionLost(t *testing.T) {
 		t.Error("no confirmation was pending when the connection was lost: the test checked nothing")
 	}
 	var ae *amqp.Error
-	if err := c.Err(); !errors.As(err, &ae) || ae.Code != amqp.ConnectionForced || !ae.Server {
-		t.Errorf("connection Err = %#v, want the broker's 320", err)
+	switch err := c.Err(); {
+	case errors.As(err, &ae) && ae.Code == amqp.ConnectionForced && ae.Server:
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+		// The publisher's write met the closed socket before the reader
+		// could read the broker's connection.close (it was discarded
+		// with the connection's reset).
+		t.Logf("connection Err = %v (a write raced the broker's close)", err)
+	default:
+		t.Errorf("connection Err = %#v, want the broker's 320 or the reset socket", err)
 	}
 	if !isClosed(ch.Done()) || ch.Err() != c.Err() {
 		t.Errorf("channel: Done closed %v, Err %v; want the connection's", isClosed(ch.Done()), ch.Err())
