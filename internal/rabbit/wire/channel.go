@@ -343,8 +343,8 @@ func (ch *Channel) Consume(queue, tag string, deliver func(*amqp.Delivery)) (<-c
 // Cancel ends the consumer tag: once it returns nil, no delivery for it
 // follows (the broker sends the ones already under way before cancel-ok).
 func (ch *Channel) Cancel(tag string) error {
-	if len(tag) > 255 {
-		return fmt.Errorf("consumer tag %.40q…: longer than 255 octets", tag)
+	if err := checkShort("consumer tag", tag); err != nil {
+		return err
 	}
 	_, err := ch.call(classBasic, basicCancel, basicCancelOk, func(e *encoder) {
 		e.shortstr(tag)
@@ -410,12 +410,7 @@ func (ch *Channel) Close() error {
 	}
 	if !ch.closing { // else another Close sent it: wait with it
 		ch.closing = true
-		err := ch.writeLast(classChannel, channelClose, func(e *encoder) {
-			e.short(replySuccess)
-			e.shortstr("closing")
-			e.short(0)
-			e.short(0)
-		})
+		err := ch.writeLast(classChannel, channelClose, closeArgs(replySuccess, "closing"))
 		if err != nil {
 			ch.mu.Unlock()
 			return err // the connection failed: its end ends the channel

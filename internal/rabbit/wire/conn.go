@@ -111,24 +111,20 @@ func Open(ctx context.Context, nc net.Conn, cfg Config) (*Conn, error) {
 	_ = nc.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 	err := c.handshake(cfg)
-	if !stop() {
-		// ctx ended: its function moved the deadline (or is about to).
-		err = ctx.Err()
-	} else if err == nil {
+	ended := !stop() // ctx's function moved the deadline (or is about to)
+	if err == nil && !ended {
 		err = nc.SetDeadline(time.Time{})
 	}
-	if err != nil {
+	if err != nil || ended {
 		_ = nc.Close()
-		if ctx.Err() == nil && ok && !time.Now().Before(deadline) {
-			// The socket's deadline, which is ctx's, passed before ctx's
-			// own timer fired.
-			err = context.DeadlineExceeded
+		// ctx's end is the cause, also when the socket's deadline (ctx's)
+		// passed before ctx's own timer fired.
+		cause := ctx.Err()
+		if cause == nil && ok && !time.Now().Before(deadline) {
+			cause = context.DeadlineExceeded
 		}
-		if ctx.Err() != nil {
-			err = ctx.Err()
-		}
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("AMQP handshake: %w", err)
+		if cause != nil {
+			return nil, fmt.Errorf("AMQP handshake: %w", cause)
 		}
 		return nil, err
 	}
@@ -329,12 +325,7 @@ func (c *Conn) Close() error {
 		defer t.Stop()
 		sent := make(chan error, 1)
 		go func() {
-			sent <- c.write(appendMethod(nil, 0, classConnection, connectionClose, func(e *encoder) {
-				e.short(replySuccess)
-				e.shortstr("closing")
-				e.short(0)
-				e.short(0)
-			}))
+			sent <- c.write(appendMethod(nil, 0, classConnection, connectionClose, closeArgs(replySuccess, "closing")))
 		}()
 	wait:
 		for {
@@ -437,12 +428,7 @@ func (c *Conn) readLoop() {
 	if errors.As(err, &pe) && !pe.Server && pe.Code != 0 && pe != amqp.ErrClosed && c.wmu.TryLock() {
 		// A protocol error of the broker's: tell it before hanging up (best
 		// effort: never wait for a writer blocked by the broker).
-		c.wbuf = appendMethod(c.wbuf[:0], 0, classConnection, connectionClose, func(e *encoder) {
-			e.short(uint16(pe.Code))
-			e.shortstr(truncate(pe.Reason, 255))
-			e.short(0)
-			e.short(0)
-		})
+		c.wbuf = appendMethod(c.wbuf[:0], 0, classConnection, connectionClose, closeArgs(uint16(pe.Code), pe.Reason))
 		_ = c.writeLocked(c.wbuf)
 		c.wmu.Unlock()
 	}
@@ -452,13 +438,6 @@ func (c *Conn) readLoop() {
 	}
 	c.err = err
 	close(c.done)
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // read is the reader: it returns the reason the connection ended.
@@ -598,11 +577,7 @@ func (c *Conn) Channel() (*Channel, error) {
 	c.channels[id] = ch
 	c.mu.Unlock()
 	if _, err := ch.call(classChannel, channelOpen, channelOpenOk, func(e *encoder) { e.shortstr("") }); err != nil {
-		c.mu.Lock()
-		if c.channels[id] == ch {
-			delete(c.channels, id)
-		}
-		c.mu.Unlock()
+		c.forget(ch)
 		return nil, err
 	}
 	return ch, nil

@@ -294,11 +294,16 @@ func appendMethod(dst []byte, channel, class, method uint16, args func(*encoder)
 // hot paths use this pair directly: a closure taking the encoder makes it
 // escape, one allocation per frame.)
 func beginMethod(dst []byte, channel, class, method uint16) (e encoder, start int) {
-	start = len(dst)
-	e.b = append(dst, frameMethod, byte(channel>>8), byte(channel), 0, 0, 0, 0)
+	e.b, start = beginFrame(dst, frameMethod, channel)
 	e.short(class)
 	e.short(method)
 	return e, start
+}
+
+// beginFrame starts a frame of type typ at the end of dst, its size left
+// for finishFrame to set.
+func beginFrame(dst []byte, typ byte, channel uint16) ([]byte, int) {
+	return append(dst, typ, byte(channel>>8), byte(channel), 0, 0, 0, 0), len(dst)
 }
 
 // finishFrame sets the size of the frame that starts at dst[start] and appends
@@ -306,6 +311,24 @@ func beginMethod(dst []byte, channel, class, method uint16) (e encoder, start in
 func finishFrame(dst []byte, start int) []byte {
 	binary.BigEndian.PutUint32(dst[start+3:], uint32(len(dst)-start-7))
 	return append(dst, frameEnd)
+}
+
+// closeArgs are the arguments of connection.close and channel.close sent by
+// this client (no failing method to name).
+func closeArgs(code uint16, reason string) func(*encoder) {
+	return func(e *encoder) {
+		e.short(code)
+		e.shortstr(truncate(reason, 255))
+		e.short(0) // class-id
+		e.short(0) // method-id
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // heartbeatFrame is the whole of a heartbeat frame.

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -146,8 +147,7 @@ const keepWriteBuffer = 256 << 10
 
 // appendContent appends the content header and body frames of msg.
 func appendContent(dst []byte, channel uint16, frameMax uint32, msg *amqp.Publishing) ([]byte, error) {
-	start := len(dst)
-	dst = append(dst, frameHeader, byte(channel>>8), byte(channel), 0, 0, 0, 0)
+	dst, start := beginFrame(dst, frameHeader, channel)
 	e := encoder{b: dst}
 	e.short(classBasic)
 	e.short(0) // weight
@@ -189,22 +189,17 @@ func appendContent(dst []byte, channel uint16, frameMax uint32, msg *amqp.Publis
 	if err != nil {
 		return dst[:start], fmt.Errorf("publish: %w", err)
 	}
-	e.b[at], e.b[at+1] = byte(flags>>8), byte(flags)
-	dst = e.b
-	size := len(dst) - start - 7
-	if size > int(frameMax)-8 {
+	binary.BigEndian.PutUint16(e.b[at:], flags)
+	if size := len(e.b) - start - 7; size > int(frameMax)-8 {
 		// A content header cannot be split: the broker would close the
 		// connection.
 		return dst[:start], fmt.Errorf("publish: the message's properties take %d octets, more than a frame holds (%d)", size, int(frameMax)-8)
 	}
-	dst[start+3], dst[start+4], dst[start+5], dst[start+6] = byte(size>>24), byte(size>>16), byte(size>>8), byte(size)
-	dst = append(dst, frameEnd)
-	max := int(frameMax) - 8
+	dst = finishFrame(e.b, start)
 	for body := msg.Body; len(body) > 0; {
-		n := min(len(body), max)
-		dst = append(dst, frameBody, byte(channel>>8), byte(channel), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
-		dst = append(dst, body[:n]...)
-		dst = append(dst, frameEnd)
+		n := min(len(body), int(frameMax)-8)
+		dst, start = beginFrame(dst, frameBody, channel)
+		dst = finishFrame(append(dst, body[:n]...), start)
 		body = body[n:]
 	}
 	return dst, nil
@@ -219,11 +214,9 @@ func (cs *confirms) answer(tag uint64, multiple bool, state confirmState) error 
 		return protocolError(replyCommandInv, fmt.Sprintf("the broker confirmed message %d, which is not awaited", tag))
 	}
 	if multiple {
-		for cs.head <= tag {
-			resolve(cs.pending[0], state)
-			cs.pending[0] = nil
-			cs.pending = cs.pending[1:]
-			cs.head++
+		for i := range tag - cs.head + 1 {
+			resolve(cs.pending[i], state) // nil when answered already
+			cs.pending[i] = nil
 		}
 	} else {
 		i := tag - cs.head
@@ -233,7 +226,7 @@ func (cs *confirms) answer(tag uint64, multiple bool, state confirmState) error 
 		resolve(cs.pending[i], state)
 		cs.pending[i] = nil
 	}
-	// Drop what was answered out of order at the front.
+	// Drop what was answered from the front.
 	for len(cs.pending) > 0 && cs.pending[0] == nil {
 		cs.pending = cs.pending[1:]
 		cs.head++

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"time"
@@ -121,8 +122,7 @@ func (e *encoder) table(t amqp.Table) error {
 			return fmt.Errorf("field table key %q: %w", k, err)
 		}
 	}
-	n := len(e.b) - at - 4
-	e.b[at], e.b[at+1], e.b[at+2], e.b[at+3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	binary.BigEndian.PutUint32(e.b[at:], uint32(len(e.b)-at-4))
 	return nil
 }
 
@@ -185,8 +185,7 @@ func (e *encoder) field(v any) error {
 				return err
 			}
 		}
-		n := len(e.b) - at - 4
-		e.b[at], e.b[at+1], e.b[at+2], e.b[at+3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+		binary.BigEndian.PutUint32(e.b[at:], uint32(len(e.b)-at-4))
 	case time.Time:
 		e.octet('T')
 		e.longlong(uint64(v.Unix()))
