@@ -407,10 +407,7 @@ func (n *Notifier) sendQueued(ctx context.Context, body []byte) error {
 	return nil
 }
 
-var (
-	errNacked      = errors.New("broker nacked the message")
-	errConfirmLost = errors.New("the connection closed before the broker confirmed the message")
-)
+var errNacked = errors.New("broker nacked the message")
 
 // publishAll publishes the body that encode appends once on every topic and
 // waits for the confirms.
@@ -461,15 +458,14 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 func (n *Notifier) confirm(ctx context.Context, gen uint64, confirms []*wire.Confirmation) error {
 	for _, dc := range confirms {
 		ok, err := dc.Wait(ctx)
-		switch {
-		case errors.Is(err, wire.ErrConfirmLost):
-			n.fail(gen, errConfirmLost)
-			return errConfirmLost
-		case err != nil:
+		if err == nil && !ok {
+			err = errNacked
+		}
+		if err == errNacked || errors.Is(err, wire.ErrConfirmLost) {
+			n.fail(gen, err) // ctx's end leaves the channel alone
+		}
+		if err != nil {
 			return err
-		case !ok:
-			n.fail(gen, errNacked)
-			return errNacked
 		}
 	}
 	return nil
