@@ -296,10 +296,13 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	// drain waits for the consumers to end, then for every delivery they
 	// handed over to be handled and settled.
 	var ended []<-chan struct{}
-	drain := func() {
+	allEnded := func() {
 		for _, e := range ended {
 			<-e
 		}
+	}
+	drain := func() {
+		allEnded()
 		feed.Lock()
 		feeding = false
 		close(jobs)
@@ -332,9 +335,7 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	}
 	consumed := make(chan struct{})
 	go func() {
-		for _, e := range ended {
-			<-e
-		}
+		allEnded()
 		close(consumed)
 	}()
 	l.consuming.Store(true)
@@ -342,8 +343,18 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	rabbit.PaceReads(conn) // set-up done: deliveries stream in
 
 	var chErr error
+	cancelled := false // by the broker, every consumer, on a live channel
 	select {
 	case <-consumed:
+		// The consumers ended before the channel's end was seen: say why.
+		switch {
+		case ch.IsClosed():
+			chErr = fmt.Errorf("channel closed: %v", ch.Err())
+		case conn.Err() != nil:
+			chErr = fmt.Errorf("connection closed: %v", conn.Err())
+		default:
+			cancelled = true
+		}
 	case <-ch.Done():
 		chErr = fmt.Errorf("channel closed: %v", ch.Err())
 	case <-conn.Done():
@@ -356,15 +367,6 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 		}
 	}
 	l.consuming.Store(false)
-	if chErr == nil && ctx.Err() == nil {
-		// The consumers ended before Done was seen: say why.
-		switch {
-		case ch.IsClosed():
-			chErr = fmt.Errorf("channel closed: %v", ch.Err())
-		case conn.Err() != nil:
-			chErr = fmt.Errorf("connection closed: %v", conn.Err())
-		}
-	}
 	if chErr != nil {
 		// The consumers ended with the channel; what was handed over but not
 		// yet handled is dropped (it cannot be acked: the broker redelivers
@@ -373,9 +375,8 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	}
 	drain()
 	_ = ch.Close()
-	if chErr == nil && ctx.Err() == nil {
-		// The channel lives but the broker cancelled every consumer: what
-		// they handed over was processed and acked; reconnect.
+	if cancelled {
+		// What the consumers handed over was processed and acked; reconnect.
 		return errors.New("the broker cancelled every consumer (queues deleted?)")
 	}
 	return chErr
