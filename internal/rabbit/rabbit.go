@@ -232,11 +232,7 @@ func Dial(ctx context.Context, eps []Endpoint, start int, s Settings) (*amqp.Con
 		if err != nil {
 			return nil, err
 		}
-		sockets.Store(c, socket)
-		go func() {
-			<-c.NotifyClose(make(chan *amqp.Error, 1))
-			sockets.Delete(c)
-		}()
+		track(c, socket, c.NotifyClose(make(chan *amqp.Error, 1)))
 		return c, nil
 	})
 }
@@ -272,11 +268,7 @@ func DialWire(ctx context.Context, eps []Endpoint, start int, s Settings) (*wire
 		if err != nil {
 			return nil, err
 		}
-		sockets.Store(c, socket)
-		go func() {
-			<-c.Done()
-			sockets.Delete(c)
-		}()
+		track(c, socket, c.Done())
 		return c, nil
 	})
 }
@@ -340,6 +332,16 @@ func tlsFor(ep Endpoint, s Settings) *tls.Config {
 // sockets maps each open connection made by Dial or DialWire to its
 // socket, for PaceReads.
 var sockets sync.Map // *amqp.Connection or *wire.Conn → *coalescingConn
+
+// track registers the socket of connection c for PaceReads until closed
+// yields.
+func track[T any](c io.Closer, socket *coalescingConn, closed <-chan T) {
+	sockets.Store(c, socket)
+	go func() {
+		<-closed
+		sockets.Delete(c)
+	}()
+}
 
 // ReadPaceFor returns the read pacing of a streaming connection (see
 // PaceReads) in an agent of the given number of workers: 2 ms per worker, at
