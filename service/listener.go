@@ -362,9 +362,7 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 	case <-ctx.Done():
 		// Graceful stop: no new deliveries; the ones already pushed by the
 		// broker (up to the prefetch) are processed, then the channel closes.
-		for _, tag := range tags {
-			_ = ch.Cancel(tag)
-		}
+		_ = ch.Cancel(tags...)
 	}
 	l.consuming.Store(false)
 	if chErr != nil {

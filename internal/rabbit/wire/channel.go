@@ -340,17 +340,58 @@ func (ch *Channel) Consume(queue, tag string, deliver func(*amqp.Delivery)) (<-c
 	return k.ended, nil
 }
 
-// Cancel ends the consumer tag: once it returns nil, no delivery for it
+// Cancel ends the consumers tags: once it returns nil, no delivery for them
 // follows (the broker sends the ones already under way before cancel-ok).
-func (ch *Channel) Cancel(tag string) error {
-	if err := checkShort("consumer tag", tag); err != nil {
+// Every basic.cancel goes out at once, before any answer: a consumer's
+// cancel-ok may queue behind the deliveries the deliver functions are still
+// taking, and the consumers cancelled later would meanwhile receive more. A
+// tag that is not consuming (ended, never started) is skipped.
+func (ch *Channel) Cancel(tags ...string) error {
+	for _, tag := range tags {
+		if err := checkShort("consumer tag", tag); err != nil {
+			return err
+		}
+	}
+	ch.rpc.Lock()
+	defer ch.rpc.Unlock()
+	var ended []<-chan struct{}
+	c := ch.c
+	c.wmu.Lock()
+	buf := c.wbuf[:0]
+	ch.mu.Lock()
+	for i, tag := range tags {
+		if k := ch.consumers[tag]; k != nil && !slices.Contains(tags[:i], tag) {
+			ended = append(ended, k.ended)
+			buf = appendMethod(buf, ch.id, classBasic, basicCancel, func(e *encoder) {
+				e.shortstr(tag)
+				e.bits(false)
+			})
+		}
+	}
+	ch.mu.Unlock()
+	var err error
+	switch {
+	case len(ended) == 0:
+	case ch.shut:
+		err = amqp.ErrClosed
+	default:
+		c.wbuf = buf
+		err = c.writeLocked(buf)
+	}
+	c.wmu.Unlock()
+	if err != nil {
 		return err
 	}
-	_, err := ch.call(classBasic, basicCancel, basicCancelOk, func(e *encoder) {
-		e.shortstr(tag)
-		e.bits(false)
-	})
-	return err
+	// cancel-ok ends a consumer; the channel's end ends them all.
+	for _, e := range ended {
+		<-e
+	}
+	select {
+	case <-ch.done:
+		return ch.err
+	default:
+		return nil
+	}
 }
 
 // Ack acknowledges the delivery tag (and every earlier one when multiple).
@@ -496,8 +537,7 @@ func (ch *Channel) method(p []byte) error {
 		if d.err != nil {
 			return d.err
 		}
-		ch.endConsumer(tag)
-		ch.answer(class, method, p[4:])
+		ch.endConsumer(tag) // Cancel waits for the consumers' ends, not for replies
 		return nil
 	case classChannel<<16 | channelOpenOk, classBasic<<16 | basicQosOk, classBasic<<16 | basicConsumeO,
 		classExchange<<16 | exchangeDeclareOk, classQueue<<16 | queueDeclareOk, classQueue<<16 | queueBindOk,

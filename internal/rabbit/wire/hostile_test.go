@@ -770,3 +770,62 @@ func TestCloseWhileWriterBlocked(t *testing.T) {
 	}
 	waitClosed(t, published, 3*time.Second, "the blocked publisher's return")
 }
+
+// TestCancelSendsEveryCancelAtOnce: Cancel of several consumers writes every
+// basic.cancel before it waits for any cancel-ok. A cancel-ok can queue
+// behind deliveries still being taken; cancelling one consumer at a time
+// would leave the later ones receiving meanwhile (a reload's old workers
+// then take notifications after they were told to stop).
+func TestCancelSendsEveryCancelAtOnce(t *testing.T) {
+	t.Parallel()
+	addr := startFake(t, func(f *fakeServer) {
+		f.handshake(tune{})
+		consumes := 0
+		f.serve(func(fr fakeFrame) bool {
+			if fr.is(60, 20) {
+				consumes++
+			}
+			return consumes == 2
+		})
+		// Both cancels must come without an answer to the first.
+		_ = f.nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		var got []string
+		for len(got) < 2 {
+			fr, err := f.read()
+			if err != nil {
+				f.fatalf("after basic.cancel %q: %v (the client waits for its cancel-ok before the next)", got, err)
+			}
+			if fr.is(60, 30) {
+				a := fr.payload[4:]
+				got = append(got, string(a[1:1+a[0]]))
+			}
+		}
+		_ = f.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+		f.send(methodFrame(1, 60, 31, sstr(got[0])), methodFrame(1, 60, 31, sstr(got[1])))
+		f.serve(func(fr fakeFrame) bool { return fr.is(10, 50) })
+	})
+	c := mustOpenFake(t, addr, Config{})
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ended []<-chan struct{}
+	for _, tag := range []string{"a", "b"} {
+		e, err := ch.Consume("q-"+tag, tag, func(*amqp.Delivery) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ended = append(ended, e)
+	}
+	if err := ch.Cancel("a", "b", "a", "never-started"); err != nil {
+		t.Fatalf("Cancel: %v", err)
+	}
+	for i, e := range ended {
+		if !isClosed(e) {
+			t.Errorf("consumer %d still open after Cancel returned", i)
+		}
+	}
+	if err := ch.Qos(5); err != nil {
+		t.Fatalf("a call after the cancels: %v", err)
+	}
+}
