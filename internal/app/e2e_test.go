@@ -359,6 +359,10 @@ func TestAgentEndToEnd(t *testing.T) {
 	a.signal(syscall.SIGHUP)
 	ids = append(ids, sendMany(t, amqpURL, 300, "compute.instance.exists")...)
 	a.waitLog("generation ready", 1, 60*time.Second)
+	// The previous generation was told to stop as that was logged; it stops
+	// consuming within milliseconds and ends once what it holds is acked.
+	// What is published after it ended meets the new pipeline only.
+	a.waitLog("exited with status 0", 2, 60*time.Second)
 	filtered := sendMany(t, amqpURL, 20, "image.upload")
 	ids = append(ids, sendMany(t, amqpURL, 100, "compute.instance.exists")...)
 
