@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -266,10 +268,47 @@ func startFake(t *testing.T, script func(f *fakeServer)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runFake(t, ln.Accept, ln.Close, script)
+	return ln.Addr().String()
+}
+
+// pairFake runs script as the server of a connected Unix socket pair and
+// returns the client's end: no port per connection, for the fuzz target's
+// thousands of connections a minute (TCP's would wait out TIME_WAIT).
+func pairFake(t *testing.T, script func(f *fakeServer)) net.Conn {
+	t.Helper()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ends [2]net.Conn
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "fake")
+		ends[i], err = net.FileConn(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { ends[0].Close() })
+	accepted := false
+	runFake(t, func() (net.Conn, error) {
+		if accepted {
+			return nil, net.ErrClosed
+		}
+		accepted = true
+		return ends[1], nil
+	}, func() error { return nil }, script)
+	return ends[0]
+}
+
+// runFake runs script, in a goroutine, as the server of the connection
+// accept gives; the test waits for the script when it ends, after stop.
+func runFake(t *testing.T, accept func() (net.Conn, error), stop func() error, script func(f *fakeServer)) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		nc, err := ln.Accept()
+		nc, err := accept()
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {
 				t.Errorf("fake server: accept: %v", err)
@@ -281,14 +320,13 @@ func startFake(t *testing.T, script func(f *fakeServer)) string {
 		script(&fakeServer{t: t, nc: nc, r: bufio.NewReader(nc)})
 	}()
 	t.Cleanup(func() {
-		ln.Close()
+		_ = stop()
 		select {
 		case <-done:
 		case <-time.After(25 * time.Second):
 			t.Error("the fake server's script did not end")
 		}
 	})
-	return ln.Addr().String()
 }
 
 // openFake connects to a fake server; the connection is closed when the test
