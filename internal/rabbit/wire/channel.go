@@ -354,27 +354,34 @@ func (ch *Channel) Cancel(tags ...string) error {
 	}
 	ch.rpc.Lock()
 	defer ch.rpc.Unlock()
+	// The consumers are looked up under ch.mu and the cancels written under
+	// the write lock, one after the other: the reader answering the
+	// broker's channel.close takes ch.mu, then the write lock.
+	var cancel []string
 	var ended []<-chan struct{}
-	c := ch.c
-	c.wmu.Lock()
-	buf := c.wbuf[:0]
 	ch.mu.Lock()
 	for i, tag := range tags {
 		if k := ch.consumers[tag]; k != nil && !slices.Contains(tags[:i], tag) {
+			cancel = append(cancel, tag)
 			ended = append(ended, k.ended)
-			buf = appendMethod(buf, ch.id, classBasic, basicCancel, func(e *encoder) {
-				e.shortstr(tag)
-				e.bits(false)
-			})
 		}
 	}
 	ch.mu.Unlock()
 	var err error
+	c := ch.c
+	c.wmu.Lock()
 	switch {
 	case len(ended) == 0:
 	case ch.shut:
 		err = amqp.ErrClosed
 	default:
+		buf := c.wbuf[:0]
+		for _, tag := range cancel {
+			buf = appendMethod(buf, ch.id, classBasic, basicCancel, func(e *encoder) {
+				e.shortstr(tag)
+				e.bits(false)
+			})
+		}
 		c.wbuf = buf
 		err = c.writeLocked(buf)
 	}

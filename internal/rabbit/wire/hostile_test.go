@@ -829,3 +829,104 @@ func TestCancelSendsEveryCancelAtOnce(t *testing.T) {
 		t.Fatalf("a call after the cancels: %v", err)
 	}
 }
+
+// TestConfirmAfterCrossedClose: when our channel.close and the broker's
+// cross, the channel ends and its awaited confirmations are lost; an ack
+// the broker sends after its channel.close is ignored (it used to index the
+// emptied list and panic in the reader), and the connection carries on.
+func TestConfirmAfterCrossedClose(t *testing.T) {
+	t.Parallel()
+	addr := startFake(t, func(f *fakeServer) {
+		f.handshake(tune{})
+		f.serve(func(fr fakeFrame) bool { return fr.is(20, 10) })
+		f.expect(85, 10)
+		f.send(methodFrame(1, 85, 11))
+		for { // the publish, unanswered, then the client's channel.close
+			fr, err := f.read()
+			if err != nil {
+				f.fatalf("the client hung up before channel.close: %v", err)
+			}
+			if fr.is(20, 40) {
+				break
+			}
+		}
+		// The broker's own channel.close crosses the client's; an ack
+		// follows it, then the close-ok.
+		f.send(closeFrame(1, 406, "PRECONDITION_FAILED - crossed"), methodFrame(1, 60, 80, u64(1), u8(0)), methodFrame(1, 20, 41))
+		f.serve(func(fr fakeFrame) bool { return fr.is(10, 50) })
+	})
+	c := mustOpenFake(t, addr, Config{})
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Confirm(); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := ch.Publish("", "q", &amqp.Publishing{Body: []byte("x")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if acked, err := conf.Wait(ctx); acked || !errors.Is(err, ErrConfirmLost) {
+		t.Errorf("confirmation: acked %v, err %v; want lost", acked, err)
+	}
+	// The reader went on past the late ack: a new channel opens.
+	ch2, err := c.Channel()
+	if err != nil {
+		t.Fatalf("a channel after the crossed close: %v (connection: %v)", err, c.Err())
+	}
+	_ = ch2.Close()
+}
+
+// TestCancelLockOrder: the reader answers the broker's channel.close under
+// the channel's lock, then takes the write lock; Cancel must never hold the
+// write lock while it waits for the channel's lock, or the two deadlock and
+// the connection is wedged for good (no reads, no heartbeats), as a SIGTERM
+// landing when the broker closes the listener's channel would find it. The
+// test holds the channel's lock as the reader would and checks that the
+// reader could still write while Cancel waits.
+func TestCancelLockOrder(t *testing.T) {
+	t.Parallel()
+	addr := startFake(t, func(f *fakeServer) {
+		f.handshake(tune{})
+		f.serve(func(fr fakeFrame) bool { return fr.is(10, 50) })
+	})
+	c := mustOpenFake(t, addr, Config{})
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.Consume("q", "a", func(*amqp.Delivery) {}); err != nil {
+		t.Fatal(err)
+	}
+	ch.mu.Lock() // the reader, handling channel.close
+	cancelled := make(chan error, 1)
+	go func() { cancelled <- ch.Cancel("a") }()
+	// Give Cancel time to block, then write as the reader would.
+	time.Sleep(50 * time.Millisecond)
+	wrote := make(chan struct{})
+	go func() {
+		c.wmu.Lock()
+		c.wmu.Unlock()
+		close(wrote)
+	}()
+	select {
+	case <-wrote:
+	case <-time.After(2 * time.Second):
+		t.Error("the write lock stays taken while Cancel waits for the channel's lock: the reader would deadlock")
+	}
+	ch.mu.Unlock()
+	select {
+	case err := <-cancelled:
+		if err != nil {
+			t.Errorf("Cancel: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Cancel did not return")
+	}
+}

@@ -210,6 +210,11 @@ func appendContent(dst []byte, channel uint16, frameMax uint32, msg *amqp.Publis
 func (cs *confirms) answer(tag uint64, multiple bool, state confirmState) error {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	if cs.closed {
+		// The channel ended (its closes crossed): every confirmation was
+		// resolved as lost then, and a late answer changes nothing.
+		return nil
+	}
 	if !cs.on || tag < cs.head || tag >= cs.next {
 		return protocolError(replyCommandInv, fmt.Sprintf("the broker confirmed message %d, which is not awaited", tag))
 	}
