@@ -263,6 +263,12 @@ func (l *Listener) run(ctx context.Context) {
 // channel fails (returns the error; deliveries in flight are redelivered by the
 // broker).
 func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) error {
+	// The set-up's calls wait for the broker's answers; a broker that stalls
+	// one (heartbeats still flowing) must not hold a stop up: until the
+	// consumers run, ctx's end closes the connection. Nothing is in flight
+	// yet, so nothing is redelivered.
+	stopSetup := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stopSetup()
 	ch, err := conn.Channel()
 	if err != nil {
 		return fmt.Errorf("open channel: %w", err)
@@ -333,6 +339,9 @@ func (l *Listener) consume(ctx context.Context, conn *wire.Conn, ready func()) e
 		tags = append(tags, tag)
 		ended = append(ended, e)
 	}
+	// From here a stop drains (see below); if it came during the set-up,
+	// the connection is closing and the drain finds it ended.
+	stopSetup()
 	consumed := make(chan struct{})
 	go func() {
 		allEnded()

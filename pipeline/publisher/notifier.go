@@ -492,7 +492,14 @@ func (n *Notifier) channel(ctx context.Context) (*wire.Channel, uint64, error) {
 		n.next++
 		return nil, 0, err
 	}
+	// A broker that stalls a declaration (heartbeats still flowing) must not
+	// hold every publish behind n.mu past the caller's ctx: its end closes
+	// the connection, which ends the call.
+	stopSetup := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	ch, err := n.setup(conn)
+	if !stopSetup() && err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		_ = conn.Close()
 		n.failures++

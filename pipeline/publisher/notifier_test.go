@@ -417,3 +417,41 @@ func TestNotifierPublishesSamplesAsTheirMessages(t *testing.T) {
 		}
 	}
 }
+
+// A broker that stalls the notifier's declarations (no answer, heartbeats
+// still flowing) holds a publish only as long as its ctx, not for good: the
+// connection is closed and the publish fails, to be retried.
+func TestNotifierStalledSetupEndsWithCtx(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	proxy, stalled := rabbittest.StallProxy(t, rabbittest.Addr())
+	u, _ := url.Parse(rabbitURL(amqpURL))
+	u.Host = proxy
+	cfg := testConfig(t, u.String())
+	factories, _ := Factories()
+	p, err := New(context.Background(), factories, Settings{Config: cfg, Purpose: PurposeSample}, "notifier://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	published := make(chan error, 1)
+	go func() { published <- p.PublishSamples(ctx, []pipeline.Sample{testSample(0)}) }()
+	select {
+	case <-stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the notifier never got past the handshake")
+	}
+	select {
+	case err := <-published:
+		if err == nil {
+			t.Error("a publish that was never declared reported success")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the publish still waits for the stalled set-up 9 s after its ctx ended")
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := p.Shutdown(sctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+}
