@@ -440,7 +440,10 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 		Body:            body,
 	}
 	for _, key := range n.keys {
-		dc, err := ch.Publish(n.exchange, key, &msg)
+		// Mandatory: should <topic>.sample have gone (deleted, auto-deleted)
+		// the broker returns the message instead of dropping it, and the
+		// retry reconnects, which declares the queue again.
+		dc, err := ch.PublishMandatory(n.exchange, key, &msg)
 		if err != nil {
 			n.fail(gen, err)
 			return nil, 0, nil, err
@@ -453,15 +456,15 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 	return confirms, gen, kept, nil
 }
 
-// confirm waits for the confirms of one publish; a nack or a lost channel
-// discards the channel of generation gen.
+// confirm waits for the confirms of one publish; a nack, a return or a lost
+// channel discards the channel of generation gen.
 func (n *Notifier) confirm(ctx context.Context, gen uint64, confirms []*wire.Confirmation) error {
 	for _, dc := range confirms {
 		ok, err := dc.Wait(ctx)
 		if err == nil && !ok {
 			err = errNacked
 		}
-		if err == errNacked || errors.Is(err, wire.ErrConfirmLost) {
+		if err == errNacked || errors.Is(err, wire.ErrConfirmLost) || errors.Is(err, wire.ErrReturned) {
 			n.fail(gen, err) // ctx's end leaves the channel alone
 		}
 		if err != nil {

@@ -455,3 +455,53 @@ func TestNotifierStalledSetupEndsWithCtx(t *testing.T) {
 		t.Errorf("Shutdown: %v", err)
 	}
 }
+
+// The output queue deleted under a connected notifier: the broker would ack
+// and drop what is published to it. The notifier publishes mandatory, so
+// the message comes back, the retry reconnects and declares the queue
+// again, and the message is in it.
+func TestNotifierOutputQueueDeleted(t *testing.T) {
+	amqpURL := rabbittest.VHost(t)
+	cfg := testConfig(t, rabbitURL(amqpURL))
+	factories, _ := Factories()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := New(ctx, factories, Settings{Config: cfg, Purpose: PurposeSample}, "notifier://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(ctx)
+	if err := p.PublishSamples(ctx, []pipeline.Sample{testSample(0)}); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDelete("metering.sample", false, false, false); err != nil {
+		t.Fatal(err)
+	}
+	second := testSample(1)
+	second.Name = "after-the-delete"
+	if err := p.PublishSamples(ctx, []pipeline.Sample{second}); err != nil {
+		t.Fatal(err)
+	}
+	d, ok, err := ch.Get("metering.sample", true)
+	if err != nil || !ok {
+		t.Fatalf("metering.sample after the publish: %v, %v (the message was dropped)", ok, err)
+	}
+	if !strings.Contains(string(d.Body), "after-the-delete") {
+		t.Errorf("got %s", d.Body)
+	}
+	if published, _ := p.(*Notifier).Stats(); published != 2 {
+		t.Errorf("published %d, want 2", published)
+	}
+}

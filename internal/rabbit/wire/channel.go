@@ -534,8 +534,9 @@ func (ch *Channel) method(p []byte) error {
 		}
 		return ch.conf.answer(tag, bits&1 != 0, state)
 	case classBasic<<16 | basicReturn:
-		// Only mandatory or immediate messages come back, and Publish sends
-		// neither; its content is read and dropped.
+		// A mandatory message came back unroutable; its content is read and
+		// dropped, and its confirm, which follows, will say so.
+		ch.conf.markReturned()
 		ch.cons = nil
 		ch.expect = frameHeader
 		return nil

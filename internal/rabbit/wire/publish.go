@@ -20,6 +20,13 @@ import (
 // the broker acked or nacked the message: it may or may not have been routed.
 var ErrConfirmLost = errors.New("the channel closed before the broker confirmed the message")
 
+// ErrReturned is what Confirmation.Wait gives for a mandatory message that
+// may have been returned (basic.return: no queue was bound to its routing
+// key) although the broker acked it. A return does not say which message it
+// was: every message awaiting its confirm when the return came counts as
+// possibly returned.
+var ErrReturned = errors.New("the broker returned a mandatory message as unroutable (no queue bound to its routing key)")
+
 // Confirmation is the broker's answer to one message published in confirm
 // mode.
 type Confirmation struct {
@@ -34,14 +41,15 @@ const (
 	confirmAcked confirmState = iota + 1
 	confirmNacked
 	confirmLost
+	confirmReturned
 )
 
 // Done is closed once the broker answered or the channel ended.
 func (c *Confirmation) Done() <-chan struct{} { return c.done }
 
-// Wait waits for the answer: true when acked, false when nacked, and
-// ErrConfirmLost when the channel ended first (or ctx's error when it ends
-// first).
+// Wait waits for the answer: true when acked, false when nacked,
+// ErrConfirmLost when the channel ended first, ErrReturned when the message
+// may have come back unroutable (or ctx's error when it ends first).
 func (c *Confirmation) Wait(ctx context.Context) (bool, error) {
 	select {
 	case <-c.done:
@@ -57,6 +65,8 @@ func (c *Confirmation) Wait(ctx context.Context) (bool, error) {
 		return true, nil
 	case confirmNacked:
 		return false, nil
+	case confirmReturned:
+		return false, ErrReturned
 	default:
 		return false, ErrConfirmLost
 	}
@@ -71,6 +81,9 @@ type confirms struct {
 	next    uint64 // the next sequence number
 	head    uint64
 	pending []*Confirmation
+	// returned: the sequence number of the last message awaiting its
+	// confirm when a basic.return came; an ack up to it means returned.
+	returned uint64
 }
 
 // Confirm puts the channel in confirm mode.
@@ -92,6 +105,17 @@ func (ch *Channel) Confirm() error {
 // immediate). In confirm mode it returns the message's Confirmation, else
 // nil. The body is copied before Publish returns.
 func (ch *Channel) Publish(exchange, key string, msg *amqp.Publishing) (*Confirmation, error) {
+	return ch.publish(exchange, key, false, msg)
+}
+
+// PublishMandatory is Publish with the mandatory flag: the broker returns
+// the message when no queue is bound to its routing key, and in confirm
+// mode its Confirmation then says ErrReturned instead of acked.
+func (ch *Channel) PublishMandatory(exchange, key string, msg *amqp.Publishing) (*Confirmation, error) {
+	return ch.publish(exchange, key, true, msg)
+}
+
+func (ch *Channel) publish(exchange, key string, mandatory bool, msg *amqp.Publishing) (*Confirmation, error) {
 	if err := checkShort("exchange", exchange); err != nil {
 		return nil, err
 	}
@@ -109,7 +133,7 @@ func (ch *Channel) Publish(exchange, key string, msg *amqp.Publishing) (*Confirm
 	e.short(0)
 	e.shortstr(exchange)
 	e.shortstr(key)
-	e.bits(false, false) // mandatory, immediate
+	e.bits(mandatory, false) // immediate: never
 	b, err := appendContent(finishFrame(e.b, start), ch.id, c.frameMax, msg)
 	c.wbuf = b
 	if err != nil {
@@ -218,17 +242,19 @@ func (cs *confirms) answer(tag uint64, multiple bool, state confirmState) error 
 	if !cs.on || tag < cs.head || tag >= cs.next {
 		return protocolError(replyCommandInv, fmt.Sprintf("the broker confirmed message %d, which is not awaited", tag))
 	}
+	first := tag
 	if multiple {
-		for i := range tag - cs.head + 1 {
-			resolve(cs.pending[i], state) // nil when answered already
-			cs.pending[i] = nil
+		first = cs.head
+	} else if cs.pending[tag-cs.head] == nil {
+		return protocolError(replyCommandInv, fmt.Sprintf("the broker confirmed message %d twice", tag))
+	}
+	for seq := first; seq <= tag; seq++ {
+		st := state
+		if st == confirmAcked && seq <= cs.returned {
+			st = confirmReturned
 		}
-	} else {
-		i := tag - cs.head
-		if cs.pending[i] == nil {
-			return protocolError(replyCommandInv, fmt.Sprintf("the broker confirmed message %d twice", tag))
-		}
-		resolve(cs.pending[i], state)
+		i := seq - cs.head
+		resolve(cs.pending[i], st) // nil when answered already
 		cs.pending[i] = nil
 	}
 	// Drop what was answered from the front.
@@ -247,6 +273,16 @@ func resolve(c *Confirmation, state confirmState) {
 		c.state = state
 		close(c.done)
 	}
+}
+
+// markReturned notes a basic.return (reader goroutine): the message it
+// returns is one of those awaiting their confirms now, whose acks follow it.
+func (cs *confirms) markReturned() {
+	cs.mu.Lock()
+	if cs.on {
+		cs.returned = cs.next - 1
+	}
+	cs.mu.Unlock()
 }
 
 // close resolves every awaited confirmation as lost; none is registered

@@ -254,6 +254,48 @@ func TestPublishNacked(t *testing.T) {
 	}
 }
 
+// TestPublishMandatoryUnroutable: the broker returns a mandatory message no
+// queue is bound for, then acks it; its confirmation says ErrReturned, not
+// acked. A routable one is acked, and so is an unroutable one published
+// without the flag (the broker drops it).
+func TestPublishMandatoryUnroutable(t *testing.T) {
+	t.Parallel()
+	raw := broker(t)
+	c := open(t, raw, Config{})
+	ch := channel(t, c)
+	if err := ch.QueueDeclare("q", DeclareOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Confirm(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key       string
+		mandatory bool
+		wantErr   error
+	}{
+		{"nowhere", true, ErrReturned},
+		{"q", true, nil},
+		{"nowhere", false, nil},
+	} {
+		publish := ch.Publish
+		if tc.mandatory {
+			publish = ch.PublishMandatory
+		}
+		conf, err := publish("", tc.key, &amqp.Publishing{Body: []byte("m")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acked, err := confirmWithin(t, conf, 10*time.Second)
+		if err != tc.wantErr || acked != (tc.wantErr == nil) {
+			t.Errorf("key %q mandatory %v: Wait = %v, %v; want acked %v, %v", tc.key, tc.mandatory, acked, err, tc.wantErr == nil, tc.wantErr)
+		}
+	}
+	if ch.Err() != nil || c.Err() != nil {
+		t.Fatalf("channel %v, connection %v; want both open", ch.Err(), c.Err())
+	}
+}
+
 // TestPublishToMissingExchange: the broker closes the channel (404); the
 // message's confirmation resolves as lost, so does any published after it,
 // the channel's Err is the broker's error, Publish then fails, and the
@@ -869,7 +911,8 @@ func confirmFrame(ack bool, tag uint64, multiple bool) []byte {
 }
 
 // wantConfirmations checks, without waiting, which confirmations are
-// resolved and how: 'a' acked, 'n' nacked, 'l' lost, '-' unresolved.
+// resolved and how: 'a' acked, 'n' nacked, 'l' lost, 'r' possibly returned,
+// '-' unresolved.
 func wantConfirmations(t testing.TB, confs []*Confirmation, want string) {
 	t.Helper()
 	var got strings.Builder
@@ -888,6 +931,8 @@ func wantConfirmations(t testing.TB, confs []*Confirmation, want string) {
 			got.WriteByte('n')
 		case errors.Is(err, ErrConfirmLost):
 			got.WriteByte('l')
+		case errors.Is(err, ErrReturned):
+			got.WriteByte('r')
 		default:
 			got.WriteString("?" + err.Error())
 		}
@@ -946,6 +991,26 @@ func TestConfirmOrder(t *testing.T) {
 	settled(t, more[0])
 	settled(t, more[1])
 	wantConfirmations(t, more, "aa")
+	if fk.c.Err() != nil {
+		t.Fatalf("connection: %v", fk.c.Err())
+	}
+}
+
+// TestConfirmAfterReturn: a basic.return does not say which message came
+// back; every message awaiting its confirm when it came is acked as
+// possibly returned, and those published after it as acked. Its content is
+// read and dropped.
+func TestConfirmAfterReturn(t *testing.T) {
+	t.Parallel()
+	fk := startConfirmFake(t)
+	confs := fk.publishN(t, 4)
+	fk.send(confirmFrame(true, 1, false),
+		methodFrame(1, 60, 50, u16(312), sstr("NO_ROUTE"), sstr("ex"), sstr("rk")), headerFrame(1, 1, 0), bodyFrame(1, []byte("x")))
+	settled(t, confs[0])
+	more := fk.publishN(t, 2)
+	fk.send(confirmFrame(true, 3, true), confirmFrame(false, 4, false), confirmFrame(true, 6, true))
+	settled(t, more[1])
+	wantConfirmations(t, append(confs, more...), "arrnaa")
 	if fk.c.Err() != nil {
 		t.Fatalf("connection: %v", fk.c.Err())
 	}
