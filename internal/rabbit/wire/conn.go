@@ -400,8 +400,14 @@ func (c *Conn) beat() {
 			return
 		case <-t.C:
 			c.tick.Add(1)
-			if !c.wrote.Swap(false) {
-				if c.write(heartbeatFrame) != nil {
+			// A write under way (or blocked: a broker under a resource
+			// alarm stops reading) is traffic enough; waiting for it would
+			// stop the ticks, and the reader would then take a broker that
+			// still sends its heartbeats for a dead one.
+			if !c.wrote.Swap(false) && c.wmu.TryLock() {
+				err := c.writeLocked(heartbeatFrame)
+				c.wmu.Unlock()
+				if err != nil {
 					return
 				}
 			}

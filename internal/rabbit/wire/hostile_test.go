@@ -582,6 +582,59 @@ func TestHeartbeats(t *testing.T) {
 	}
 }
 
+// TestWriteBlockedByBroker: a broker under a resource alarm stops reading a
+// publishing connection but still sends its heartbeats. A publish then
+// blocks in its write, for as long as the alarm lasts; the connection must
+// live on (the heartbeat sender skips a beat rather than queue behind the
+// blocked write and stop the reader's clock) and the publish completes once
+// the broker reads again.
+func TestWriteBlockedByBroker(t *testing.T) {
+	t.Parallel()
+	resume := make(chan struct{})
+	addr := startFake(t, func(f *fakeServer) {
+		f.handshake(tune{heartbeat: 1})
+		f.serve(func(fr fakeFrame) bool { return fr.is(20, 10) })
+		// Blocked: nothing read, heartbeats sent.
+		for {
+			select {
+			case <-resume:
+				f.drain()
+				return
+			case <-time.After(250 * time.Millisecond):
+				f.send(heartbeat)
+			}
+		}
+	})
+	c := mustOpenFake(t, addr, Config{})
+	ch, err := c.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := make(chan error, 1)
+	go func() {
+		// Far more than the sockets' buffers hold.
+		_, err := ch.Publish("", "q", &amqp.Publishing{Body: make([]byte, 64<<20)})
+		published <- err
+	}()
+	select {
+	case err := <-published:
+		t.Fatalf("Publish returned %v while the broker read nothing", err)
+	case <-time.After(4500 * time.Millisecond): // past three heartbeat intervals
+	}
+	if err := c.Err(); err != nil {
+		t.Fatalf("the connection ended while its write was blocked and the broker sent heartbeats: %v", err)
+	}
+	close(resume)
+	select {
+	case err := <-published:
+		if err != nil {
+			t.Errorf("Publish once the broker read again: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Publish still blocked after the broker read again")
+	}
+}
+
 // TestCloseWithoutCloseOk: Close gives up on a server that never answers
 // connection.close after closeTimeout and hangs up.
 func TestCloseWithoutCloseOk(t *testing.T) {
