@@ -66,7 +66,7 @@ type Notifier struct {
 	published atomic.Uint64
 	dropped   atomic.Uint64
 	// warnings bounds the per-publish failure lines of policies drop and
-	// queue (every failure is counted in dropped/queue).
+	// queue (every failure is counted in dropped/queue) and of nacked retries.
 	warnings *ratelog.Limiter
 }
 
@@ -366,6 +366,10 @@ func (n *Notifier) publishUntilConfirmed(ctx context.Context, body func(dst []by
 			if ctx.Err() != nil {
 				return fmt.Errorf("notifier://: publish: %w", err)
 			}
+			if errors.Is(err, errNacked) && n.warnings.Allow() {
+				// The channel stays (see confirm): say why the retries.
+				n.logger.Warn("the broker refused a message (nack); retrying it", "datapoints", datapoints, "attempt", attempt)
+			}
 			if !wait.Sleep(ctx, rabbit.Backoff(n.rabbitCfg, attempt-1)) {
 				return fmt.Errorf("notifier://: publish: %w (gave up: %v)", err, ctx.Err())
 			}
@@ -456,16 +460,20 @@ func (n *Notifier) publish(ctx context.Context, encode func(dst []byte) []byte, 
 	return confirms, gen, kept, nil
 }
 
-// confirm waits for the confirms of one publish; a nack, a return or a lost
-// channel discards the channel of generation gen.
+// confirm waits for the confirms of one publish; a return or a lost channel
+// discards the channel of generation gen.
 func (n *Notifier) confirm(ctx context.Context, gen uint64, confirms []*wire.Confirmation) error {
 	for _, dc := range confirms {
 		ok, err := dc.Wait(ctx)
 		if err == nil && !ok {
 			err = errNacked
 		}
-		if err == errNacked || errors.Is(err, wire.ErrConfirmLost) || errors.Is(err, wire.ErrReturned) {
-			n.fail(gen, err) // ctx's end leaves the channel alone
+		// A lost channel is discarded, and so is one that returned a
+		// message: reconnecting declares the queue again. A nack (a full
+		// queue refusing it) leaves the channel and the other messages on
+		// it alone: only this message is retried. So does ctx's end.
+		if errors.Is(err, wire.ErrConfirmLost) || errors.Is(err, wire.ErrReturned) {
+			n.fail(gen, err)
 		}
 		if err != nil {
 			return err

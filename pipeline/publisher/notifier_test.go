@@ -313,6 +313,16 @@ func TestNotifierNackedByTheBroker(t *testing.T) {
 	if published, _ := p.(*Notifier).Stats(); published != 1 {
 		t.Errorf("published = %d, want 1", published)
 	}
+	// The nacks were retried on the same connection: a nack says nothing
+	// against the channel, and reconnecting would lose the confirms of
+	// every other message in flight on it (republished: duplicates).
+	n := p.(*Notifier)
+	n.mu.Lock()
+	gen := n.gen
+	n.mu.Unlock()
+	if gen != 1 {
+		t.Errorf("connected %d times, want once", gen)
+	}
 }
 
 // startSigned starts notifier://… (a telemetry secret set) on a fresh vhost
