@@ -260,13 +260,9 @@ func TestPublishNacked(t *testing.T) {
 // without the flag (the broker drops it).
 func TestPublishMandatoryUnroutable(t *testing.T) {
 	t.Parallel()
-	raw := broker(t)
-	c := open(t, raw, Config{})
-	ch := channel(t, c)
+	c := open(t, broker(t), Config{})
+	ch := confirmChannel(t, c)
 	if err := ch.QueueDeclare("q", DeclareOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.Confirm(); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
