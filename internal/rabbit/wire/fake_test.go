@@ -291,19 +291,13 @@ func pairFake(t *testing.T, script func(f *fakeServer)) net.Conn {
 		}
 	}
 	t.Cleanup(func() { ends[0].Close() })
-	accepted := false
-	runFake(t, func() (net.Conn, error) {
-		if accepted {
-			return nil, net.ErrClosed
-		}
-		accepted = true
-		return ends[1], nil
-	}, func() error { return nil }, script)
+	runFake(t, func() (net.Conn, error) { return ends[1], nil }, func() error { return nil }, script)
 	return ends[0]
 }
 
 // runFake runs script, in a goroutine, as the server of the connection
-// accept gives; the test waits for the script when it ends, after stop.
+// accept gives (called once); the test waits for the script when it ends,
+// after stop.
 func runFake(t *testing.T, accept func() (net.Conn, error), stop func() error, script func(f *fakeServer)) {
 	done := make(chan struct{})
 	go func() {
@@ -337,6 +331,13 @@ func openFake(t *testing.T, addr string, cfg Config) (*Conn, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return openOn(t, nc, cfg)
+}
+
+// openOn opens a connection over nc (10 s at most); it is closed when the
+// test ends.
+func openOn(t *testing.T, nc net.Conn, cfg Config) (*Conn, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := Open(ctx, nc, cfg)

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"context"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -53,13 +52,10 @@ func FuzzBrokerFrames(f *testing.F) {
 			// write's error is no finding. Returning closes the socket.
 			_, _ = fs.nc.Write(data)
 		})
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		c, err := Open(ctx, nc, Config{User: "u", Password: "p"})
-		cancel()
+		c, err := openOn(t, nc, Config{User: "u", Password: "p"})
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
-		defer c.Close()
 		ch, err := c.Channel()
 		if err != nil {
 			t.Fatal(err)
